@@ -1,0 +1,25 @@
+"""The application factory: configuration, extensions, blueprints, CLI — nothing else."""
+
+import logging
+
+from flask import Flask
+
+from .config import Config
+
+
+def create_app(overrides: dict | None = None) -> Flask:
+    app = Flask(__name__, instance_relative_config=False)
+    app.config.from_object(Config())
+    if overrides:
+        app.config.update(overrides)
+    app.json.sort_keys = False
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
+
+    from . import api, cli, redis_conn, store, web
+
+    store.init_app(app)
+    redis_conn.init_app(app)
+    api.init_app(app)
+    web.init_app(app)
+    cli.init_app(app)
+    return app

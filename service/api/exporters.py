@@ -1,0 +1,225 @@
+"""The pretix-compatible "Data exporters" endpoints, at event and at organizer level."""
+
+import json
+
+from flask import jsonify, request, send_file, url_for
+from marshmallow import ValidationError
+
+from .. import files, jobs
+from ..exporters import params
+from . import Blueprint
+from .context import ExportContext, event_context, organizer_context
+from .errors import ApiError, not_found
+from .pagination import paginate
+from .schemas import (
+    DetailSchema,
+    DownloadLinkSchema,
+    ExporterPageSchema,
+    ExporterSchema,
+    FailureSchema,
+    ProgressSchema,
+)
+
+blp = Blueprint(
+    "exporters",
+    __name__,
+    url_prefix="/api/v1/organizers/<organizer>",
+    description="List exporters, run an export, download its result.",
+)
+
+EVENT = "/events/<event>/exporters"
+ORGANIZER = "/exporters"
+AUTH_ERRORS = ((401, "Authentication failure"), (403, "Does not exist or no permission"))
+
+
+def documented(*codes):
+    """Add the error responses each endpoint shares to the OpenAPI description."""
+
+    def decorate(view):
+        for code, text in AUTH_ERRORS + codes:
+            view = blp.alt_response(code, schema=DetailSchema, description=text)(view)
+        return view
+
+    return decorate
+
+
+# Shared implementations ------------------------------------------------------------------
+def describe(exporter) -> dict:
+    return {
+        "identifier": exporter.identifier,
+        "verbose_name": exporter.verbose_name,
+        "input_parameters": params.describe(exporter.declared_parameters()),
+    }
+
+
+def list_exporters(context: ExportContext) -> dict:
+    return paginate([describe(e) for e in context.available()])
+
+
+def read_body() -> dict:
+    raw = request.get_data(cache=False)
+    if not raw.strip():
+        return {}
+    try:
+        data = json.loads(raw)
+    except (ValueError, RecursionError) as exc:
+        raise ApiError(400, {"detail": f"JSON parse error - {_short(exc)}"}) from exc
+    if not isinstance(data, dict):
+        kind = {list: "list", str: "str", int: "int", float: "float", bool: "bool"}.get(
+            type(data), "null"
+        )
+        raise ApiError(400, {"detail": f"Invalid data. Expected a dictionary, but got {kind}."})
+    return data
+
+
+def _short(exc: Exception) -> str:
+    return str(exc)[:200] if isinstance(exc, ValueError) else "document nested too deeply"
+
+
+def run(context: ExportContext, identifier: str, download_endpoint: str):
+    exporter = context.exporter(identifier)
+    data = read_body()
+    try:
+        form = params.validate(exporter.declared_parameters(), data)
+    except ValidationError as exc:
+        raise ApiError(400, exc.messages) from exc
+    if exporter.multi_event and context.scope.is_multievent:
+        chosen, all_events = form.pop("events", None), form.pop("all_events", False)
+        if chosen and not all_events:
+            context.scope.events = [e for e in context.scope.events if e.slug in chosen]
+    started = jobs.start_export(context.principal, exporter, form)
+    url = url_for(
+        download_endpoint,
+        **request.view_args,
+        job_id=started.job_id,
+        file_id=started.file_id,
+        _external=True,
+    )
+    return {"download": url}
+
+
+def _record_for(context: ExportContext, identifier: str, job_id: str, file_id: str) -> dict:
+    """The export behind a download URL, or 404: ids are checked before anything is read."""
+    context.exporter(identifier)
+    file_id, job_id = files.parse_file_id(file_id), files.parse_file_id(job_id)
+    record = jobs.load_record(file_id) if file_id and job_id else None
+    scope = context.scope
+    if (
+        record is None
+        or record["job_id"] != job_id
+        or record["exporter"] != identifier
+        or record["organizer"] != scope.organizer.slug
+        or record["event"] != (scope.event.slug if scope.event else "")
+    ):
+        raise not_found()
+    return record
+
+
+def download(context: ExportContext, identifier: str, job_id: str, file_id: str):
+    record = _record_for(context, identifier, job_id, file_id)
+    if record["token_hash"] != context.principal.token_hash:
+        return _gone("Unknown file ID or export failed")
+    state = jobs.current_state(record)
+    if state.status in ("waiting", "running"):
+        response = jsonify(status=state.status, percentage=state.percentage)
+        response.status_code = 409
+        response.headers["Cache-Control"] = "no-store"
+        return response
+    if state.status == "failed":
+        return _gone(state.message)
+    path = files.result_path(record["file_id"])
+    if not path.is_file():
+        raise not_found()
+    response = send_file(
+        path,
+        mimetype=record["content_type"],
+        as_attachment=True,
+        download_name=record["filename"],
+        conditional=True,
+        etag=True,
+        max_age=0,
+    )
+    response.headers["Content-Disposition"] = attachment(record["filename"])
+    return response
+
+
+def attachment(filename: str) -> str:
+    """``attachment; filename="..."`` with an ASCII-only name (ours are made from slugs)."""
+    safe = "".join(c if c.isascii() and (c.isalnum() or c in "._-") else "_" for c in filename)
+    return f'attachment; filename="{safe}"'
+
+
+def _gone(message: str):
+    response = jsonify(status="failed", message=message)
+    response.status_code = 410
+    return response
+
+
+# Event level ------------------------------------------------------------------------------
+@blp.route(f"{EVENT}/", methods=["GET"])
+@blp.response(200, ExporterPageSchema)
+@documented((404, "Invalid page"))
+def event_exporters(organizer: str, event: str):
+    """List the exporters available for an event"""
+    return list_exporters(event_context(organizer, event))
+
+
+@blp.route(f"{EVENT}/<identifier>/", methods=["GET"])
+@blp.response(200, ExporterSchema)
+@documented((404, "Unknown exporter"))
+def event_exporter(organizer: str, event: str, identifier: str):
+    """Show one exporter of an event"""
+    return describe(event_context(organizer, event).exporter(identifier))
+
+
+@blp.route(f"{EVENT}/<identifier>/run/", methods=["POST"])
+@blp.response(202, DownloadLinkSchema)
+@documented((400, "Invalid input parameters"), (404, "Unknown exporter"))
+def event_run(organizer: str, event: str, identifier: str):
+    """Start an export of an event"""
+    return run(event_context(organizer, event), identifier, "exporters.event_download")
+
+
+@blp.route(f"{EVENT}/<identifier>/download/<job_id>/<file_id>/", methods=["GET"])
+@blp.response(200, {"type": "string", "format": "binary"}, content_type="application/octet-stream")
+@blp.alt_response(409, schema=ProgressSchema, description="Still waiting or running")
+@blp.alt_response(410, schema=FailureSchema, description="Failed, or started by another token")
+@documented((404, "Unknown or expired"))
+def event_download(organizer: str, event: str, identifier: str, job_id: str, file_id: str):
+    """Download the result of an event export"""
+    return download(event_context(organizer, event), identifier, job_id, file_id)
+
+
+# Organizer level --------------------------------------------------------------------------
+@blp.route(f"{ORGANIZER}/", methods=["GET"])
+@blp.response(200, ExporterPageSchema)
+@documented((404, "Invalid page"))
+def organizer_exporters(organizer: str):
+    """List the organizer-level and multi-event exporters"""
+    return list_exporters(organizer_context(organizer))
+
+
+@blp.route(f"{ORGANIZER}/<identifier>/", methods=["GET"])
+@blp.response(200, ExporterSchema)
+@documented((404, "Unknown exporter"))
+def organizer_exporter(organizer: str, identifier: str):
+    """Show one organizer-level exporter"""
+    return describe(organizer_context(organizer).exporter(identifier))
+
+
+@blp.route(f"{ORGANIZER}/<identifier>/run/", methods=["POST"])
+@blp.response(202, DownloadLinkSchema)
+@documented((400, "Invalid input parameters"), (404, "Unknown exporter"))
+def organizer_run(organizer: str, identifier: str):
+    """Start an organizer-level export"""
+    return run(organizer_context(organizer), identifier, "exporters.organizer_download")
+
+
+@blp.route(f"{ORGANIZER}/<identifier>/download/<job_id>/<file_id>/", methods=["GET"])
+@blp.response(200, {"type": "string", "format": "binary"}, content_type="application/octet-stream")
+@blp.alt_response(409, schema=ProgressSchema, description="Still waiting or running")
+@blp.alt_response(410, schema=FailureSchema, description="Failed, or started by another token")
+@documented((404, "Unknown or expired"))
+def organizer_download(organizer: str, identifier: str, job_id: str, file_id: str):
+    """Download the result of an organizer-level export"""
+    return download(organizer_context(organizer), identifier, job_id, file_id)

@@ -1,0 +1,47 @@
+"""Response shapes, for the OpenAPI description and for serializing listings."""
+
+from marshmallow import Schema, fields
+
+
+class InputParameterSchema(Schema):
+    name = fields.String(required=True)
+    required = fields.Boolean(required=True)
+    choices = fields.List(fields.Raw(), metadata={"description": "Only for choice fields."})
+
+
+class ExporterSchema(Schema):
+    identifier = fields.String(required=True)
+    verbose_name = fields.String(required=True)
+    input_parameters = fields.List(fields.Nested(InputParameterSchema), required=True)
+
+
+class ExporterPageSchema(Schema):
+    count = fields.Integer(required=True)
+    next = fields.String(allow_none=True, required=True)
+    previous = fields.String(allow_none=True, required=True)
+    results = fields.List(fields.Nested(ExporterSchema), required=True)
+
+
+class DownloadLinkSchema(Schema):
+    download = fields.Url(required=True)
+
+
+class ProgressSchema(Schema):
+    status = fields.String(required=True, metadata={"enum": ["waiting", "running"]})
+    percentage = fields.Float(allow_none=True, required=True)
+
+
+class FailureSchema(Schema):
+    status = fields.String(required=True, metadata={"enum": ["failed"]})
+    message = fields.String(required=True)
+
+
+class DetailSchema(Schema):
+    detail = fields.String(required=True)
+
+
+class RunParametersSchema(Schema):
+    """The exporter's parameters; see ``input_parameters`` of the exporter."""
+
+    class Meta:
+        unknown = "include"

@@ -1,0 +1,75 @@
+"""Operator commands: ``flask --app wsgi init-db | demo-data | create-token``."""
+
+import click
+from flask import Flask
+from sqlalchemy import select
+
+from .auth import create_team_token
+from .store import create_all, get_engine, get_session
+from .store.models import PERMISSIONS, Event, Organizer
+
+
+def init_app(app: Flask) -> None:
+    app.cli.add_command(init_db)
+    app.cli.add_command(demo_data)
+    app.cli.add_command(create_token)
+
+
+@click.command("init-db")
+def init_db() -> None:
+    """Create the tables of the data store (existing ones are kept)."""
+    create_all(get_engine())
+    click.echo("Database initialised.")
+
+
+@click.command("demo-data")
+@click.option("--organizer", "organizer_slug", default="bigevents", show_default=True)
+@click.option("--event", "event_slug", default="sampleconf", show_default=True)
+@click.option("--orders", default=1000, show_default=True, type=click.IntRange(min=0))
+@click.option("--seed", default=1, show_default=True, type=int)
+def demo_data(organizer_slug: str, event_slug: str, orders: int, seed: int) -> None:
+    """Add a deterministic demo event with orders, and a token that may export everything."""
+    from .store.demo import generate_demo_data
+
+    create_all(get_engine())
+    session = get_session()
+    result = generate_demo_data(session, organizer_slug, event_slug, orders=orders, seed=seed)
+    organizer = session.get(Organizer, result.organizer_id)
+    token = create_team_token(session, organizer, f"Demo token for {event_slug}")
+    session.commit()
+    click.echo(
+        f"organizer: {organizer.slug}  event: {event_slug}  orders added: {result.orders_created}"
+    )
+    click.echo(f"token: {token}")
+
+
+@click.command("create-token")
+@click.argument("organizer_slug")
+@click.option("--event", "event_slugs", multiple=True, help="Limit the team to these events.")
+@click.option(
+    "--permission",
+    "permissions",
+    multiple=True,
+    type=click.Choice(PERMISSIONS),
+    help="Grant only these permissions (default: all).",
+)
+def create_token(organizer_slug: str, event_slugs: tuple, permissions: tuple) -> None:
+    """Create a team of ORGANIZER with one API token and print the token."""
+    session = get_session()
+    organizer = session.scalars(select(Organizer).where(Organizer.slug == organizer_slug)).first()
+    if organizer is None:
+        raise click.ClickException(f"No organizer with slug {organizer_slug!r}.")
+    events = []
+    for slug in event_slugs:
+        event = session.scalars(
+            select(Event).where(Event.organizer_id == organizer.id, Event.slug == slug)
+        ).first()
+        if event is None:
+            raise click.ClickException(f"No event {slug!r} under {organizer_slug!r}.")
+        events.append(event)
+    name = "API token" + (f" for {', '.join(event_slugs)}" if event_slugs else "")
+    token = create_team_token(
+        session, organizer, name, events=events, permissions=list(permissions) or None
+    )
+    session.commit()
+    click.echo(token)

@@ -1,0 +1,34 @@
+"""Settings from the environment, with defaults that work on a laptop."""
+
+import os
+from pathlib import Path
+
+INSTANCE_DIR = Path(os.environ.get("INSTANCE_DIR", Path.cwd() / "instance"))
+
+
+def _int(name: str, default: int) -> int:
+    value = os.environ.get(name)
+    return int(value) if value not in (None, "") else default
+
+
+class Config:
+    """Read once when the app is created; tests pass overrides to ``create_app``."""
+
+    def __init__(self) -> None:
+        self.SECRET_KEY = os.environ.get("SECRET_KEY", "dev-only-secret-change-me")
+        self.DATABASE_URL = os.environ.get(
+            "DATABASE_URL", f"sqlite:///{INSTANCE_DIR / 'service.db'}"
+        )
+        self.REDIS_URL = os.environ.get("REDIS_URL", "redis://127.0.0.1:6379/0")
+        self.EXPORT_DIR = os.environ.get("EXPORT_DIR", str(INSTANCE_DIR / "exports"))
+        self.EXPORT_TTL_HOURS = _int("EXPORT_TTL_HOURS", 24)
+        self.EXPORT_TIMEOUT = _int("EXPORT_TIMEOUT", 3600)
+        self.EXPORT_QUEUE = os.environ.get("EXPORT_QUEUE", "exports")
+        self.MAX_ACTIVE_EXPORTS_PER_TOKEN = _int("MAX_ACTIVE_EXPORTS_PER_TOKEN", 2)
+        self.MAX_CONTENT_LENGTH = _int("MAX_CONTENT_LENGTH", 64 * 1024)
+        self.API_TITLE = "Ticket shop data exports"
+        self.API_VERSION = "v1"
+        self.OPENAPI_VERSION = "3.0.3"
+        self.OPENAPI_URL_PREFIX = "/api/v1"
+        self.OPENAPI_JSON_PATH = "openapi.json"
+        self.JSON_SORT_KEYS = False

@@ -1,0 +1,25 @@
+"""The exporter registry: which exporters exist and where each is offered."""
+
+from .base import BaseExporter, ExportError, ExportScope  # noqa: F401
+
+REGISTRY: dict[str, type[BaseExporter]] = {}
+
+
+def register(cls: type[BaseExporter]) -> type[BaseExporter]:
+    REGISTRY[cls.identifier] = cls
+    return cls
+
+
+def for_event() -> list[type[BaseExporter]]:
+    return [cls for cls in REGISTRY.values() if cls.event_level]
+
+
+def for_organizer() -> list[type[BaseExporter]]:
+    return [cls for cls in REGISTRY.values() if cls.multi_event or cls.organizer_level]
+
+
+def _load_builtin_exporters() -> None:
+    from . import orderlist  # noqa: F401
+
+
+_load_builtin_exporters()

@@ -1,0 +1,146 @@
+"""What an exporter is: a declaration (identifier, name, level, permission, parameters) and
+rows. Formats, dialects, progress and file writing live here and in ``writers`` once.
+"""
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+from sqlalchemy.orm import Session
+
+from ..store.models import Event, Organizer
+from . import params, writers
+from .base_types import Table
+
+XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+CSV_TYPE = "text/csv"
+
+
+class ExportError(Exception):
+    """An expected failure whose message is shown to the client as is."""
+
+
+EMPTY_EXPORT = "Your export did not contain any data."
+
+
+@dataclass
+class ExportScope:
+    """What an export runs over: one event, or events of one organizer (``event`` is None)."""
+
+    organizer: Organizer
+    events: list[Event]
+    event: Event | None = None
+
+    @property
+    def is_multievent(self) -> bool:
+        return self.event is None
+
+    @property
+    def slug(self) -> str:
+        return self.organizer.slug if self.event is None else self.event.slug
+
+
+@dataclass
+class ExportFile:
+    filename: str
+    content_type: str
+
+
+ProgressCallback = Callable[[float], None]
+
+
+class BaseExporter:
+    identifier: str = ""
+    verbose_name: str = ""
+    # Offered on /events/{event}/exporters/ for one event.
+    event_level: bool = True
+    # Offered on /organizers/{org}/exporters/ over several events (takes events/all_events).
+    multi_event: bool = False
+    # Offered on /organizers/{org}/exporters/ and not about events (takes neither).
+    organizer_level: bool = False
+    required_permission: str | None = "can_view_orders"
+    file_stem: str = "export"
+
+    def __init__(self, session: Session, scope: ExportScope) -> None:
+        self.session = session
+        self.scope = scope
+
+    # Declaration -----------------------------------------------------------------------
+    def parameter_fields(self) -> dict[str, params.Param]:
+        """The exporter's own parameters, in display order."""
+        return {}
+
+    def declared_parameters(self) -> dict[str, params.Param]:
+        """Everything ``run`` accepts: at organizer level a multi-event exporter first takes
+        the events to cover, then its own parameters."""
+        own = self.parameter_fields()
+        if not (self.multi_event and self.scope.is_multievent):
+            return own
+        slugs = [e.slug for e in self.scope.events]
+        return {"events": params.EventSlugs(slugs), "all_events": params.Boolean(), **own}
+
+    # Running ---------------------------------------------------------------------------
+    def write(self, form: dict, path: Path, progress: ProgressCallback) -> ExportFile:
+        """Write the export to ``path`` and say how to name and serve it."""
+        raise NotImplementedError
+
+    def base_filename(self) -> str:
+        return f"{self.scope.slug}_{self.file_stem}"
+
+
+class ListExporter(BaseExporter):
+    """One table, as xlsx (one worksheet named after the exporter) or one of the CSV dialects."""
+
+    def parameter_fields(self) -> dict[str, params.Param]:
+        return {
+            "_format": params.Choice(list(writers.LIST_FORMATS), required=True),
+            **self.additional_fields(),
+        }
+
+    def additional_fields(self) -> dict[str, params.Param]:
+        return {}
+
+    def table(self, form: dict) -> Table:
+        raise NotImplementedError
+
+    def write(self, form: dict, path: Path, progress: ProgressCallback) -> ExportFile:
+        fmt = form["_format"]
+        if fmt == "xlsx":
+            writers.write_xlsx(path, [(self.verbose_name, lambda: self.table(form))], progress)
+            return ExportFile(self.base_filename() + ".xlsx", XLSX_TYPE)
+        writers.write_csv(path, self.table(form), writers.LIST_FORMATS[fmt], progress)
+        return ExportFile(self.base_filename() + ".csv", CSV_TYPE)
+
+
+class MultiSheetListExporter(BaseExporter):
+    """Several tables: one workbook with a worksheet each, or any one of them as CSV."""
+
+    sheets: Sequence[tuple[str, str]] = ()
+
+    def parameter_fields(self) -> dict[str, params.Param]:
+        return {"_format": params.Choice(self.formats(), required=True), **self.additional_fields()}
+
+    def formats(self) -> list[str]:
+        choices = ["xlsx"]
+        for key, _title in self.sheets:
+            choices += [f"{key}:{dialect}" for dialect in writers.SHEET_DIALECTS]
+        return choices
+
+    def additional_fields(self) -> dict[str, params.Param]:
+        return {}
+
+    def table(self, sheet: str, form: dict) -> Table:
+        raise NotImplementedError
+
+    def write(self, form: dict, path: Path, progress: ProgressCallback) -> ExportFile:
+        fmt = form["_format"]
+        if fmt == "xlsx":
+            sheets = [(title, self._table_factory(key, form)) for key, title in self.sheets]
+            writers.write_xlsx(path, sheets, progress)
+            return ExportFile(self.base_filename() + ".xlsx", XLSX_TYPE)
+        sheet, dialect = fmt.split(":")
+        writers.write_csv(path, self.table(sheet, form), writers.SHEET_DIALECTS[dialect], progress)
+        return ExportFile(self.base_filename() + ".csv", CSV_TYPE)
+
+    def _table_factory(self, key: str, form: dict):
+        return lambda: self.table(key, form)

@@ -1,0 +1,450 @@
+"""``orderlist``, "Order data": orders, order positions and order fees, as pretix lays them out.
+
+Columns keep pretix's names and order wherever the store has the field; ``Add-on to`` and
+``Check-ins`` are ours. Rows are ordered by order date, then position number.
+"""
+
+from collections import defaultdict
+from collections.abc import Iterator
+from decimal import Decimal
+
+from sqlalchemy import func, select, union
+
+from ..store import queries
+from ..store.models import Item, OrderFee, OrderPosition
+from . import dateframes, params, register
+from .base import MultiSheetListExporter
+from .base_types import Table
+from .localtime import EventClock
+
+STATUS_LABELS = {"n": "pending", "p": "paid", "e": "expired", "c": "canceled"}
+FEE_TYPE_LABELS = {
+    "payment": "Payment fee",
+    "shipping": "Shipping fee",
+    "service": "Service fee",
+    "cancellation": "Cancellation fee",
+    "insurance": "Insurance fee",
+    "late": "Late fee",
+    "other": "Other fees",
+    "giftcard": "Gift card",
+}
+PAID_PAYMENT_STATES = ("confirmed", "refunded")
+ZERO = Decimal("0.00")
+
+
+def yes_no(value: bool) -> str:
+    return "Yes" if value else "No"
+
+
+def order_status(order) -> str:
+    if order.status == "n" and order.require_approval:
+        return "Approval pending"
+    return STATUS_LABELS.get(order.status, order.status)
+
+
+def format_rate(rate: Decimal) -> str:
+    return f"{rate.normalize():f}" if rate == rate.to_integral() else f"{rate:f}"
+
+
+@register
+class OrderListExporter(MultiSheetListExporter):
+    identifier = "orderlist"
+    verbose_name = "Order data"
+    multi_event = True
+    file_stem = "orders"
+    sheets = (("orders", "Orders"), ("positions", "Order positions"), ("fees", "Order fees"))
+
+    def additional_fields(self) -> dict[str, params.Param]:
+        fields = {
+            "paid_only": params.Boolean(),
+            "include_payment_amounts": params.Boolean(),
+            "date_range": params.DateFrame(),
+        }
+        if not self.scope.is_multievent:
+            item_ids = self.session.scalars(
+                select(Item.id)
+                .where(Item.event_id == self.scope.events[0].id)
+                .order_by(Item.position, Item.id)
+            ).all()
+            fields["items"] = params.MultipleChoice(item_ids)
+        return fields
+
+    # Shared context ----------------------------------------------------------------------
+    def _filter(self, form: dict) -> queries.OrderFilter:
+        flt = queries.OrderFilter(event_ids=[e.id for e in self.scope.events])
+        if form.get("paid_only"):
+            flt.statuses = ["p"]
+        if form.get("date_range"):
+            flt.created = {
+                e.id: dateframes.resolve(form["date_range"], e.timezone) for e in self.scope.events
+            }
+        if form.get("items"):
+            flt.item_ids = list(form["items"])
+        return flt
+
+    def _clock(self) -> EventClock:
+        return EventClock(self.scope.events)
+
+    def _event_prefix(self, order, clock: EventClock) -> list:
+        return [clock.slug(order.event_id)] if self.scope.is_multievent else []
+
+    def _header_prefix(self) -> list[str]:
+        return ["Event slug"] if self.scope.is_multievent else []
+
+    def _order_basics(self, order, clock: EventClock) -> list:
+        local = clock.local(order.event_id, order.datetime)
+        return [order.email, order.phone, local.date(), local.strftime("%H:%M:%S")]
+
+    def table(self, sheet: str, form: dict) -> Table:
+        return {"orders": self._orders, "positions": self._positions, "fees": self._fees}[sheet](
+            form
+        )
+
+    # Orders --------------------------------------------------------------------------------
+    def _tax_rates(self, flt: queries.OrderFilter) -> list[Decimal]:
+        orders = select(queries.Order.id).where(*flt.conditions()).scalar_subquery()
+        rates = union(
+            select(OrderPosition.tax_rate).where(OrderPosition.order_id.in_(orders)),
+            select(OrderFee.tax_rate).where(OrderFee.order_id.in_(orders)),
+        )
+        return sorted({Decimal(r) for r in self.session.scalars(select(rates.subquery().c[0]))})
+
+    def _providers(self, flt: queries.OrderFilter) -> list[str]:
+        orders = select(queries.Order.id).where(*flt.conditions()).scalar_subquery()
+        query = (
+            select(queries.OrderPayment.provider)
+            .where(queries.OrderPayment.order_id.in_(orders))
+            .distinct()
+        )
+        return sorted(self.session.scalars(query))
+
+    def _orders(self, form: dict) -> Table:
+        flt = self._filter(form)
+        rates = self._tax_rates(flt)
+        providers = self._providers(flt) if form.get("include_payment_amounts") else []
+        columns = self._header_prefix() + [
+            "Order code",
+            "Order total",
+            "Status",
+            "Email",
+            "Phone number",
+            "Order date",
+            "Order time",
+            "Company",
+            "Name",
+            "Address",
+            "ZIP code",
+            "City",
+            "Country",
+            "State",
+            "VAT ID",
+            "Date of last payment",
+            "Fees",
+            "Order locale",
+        ]
+        for rate in rates:
+            label = format_rate(rate)
+            columns += [f"Gross at {label} % tax", f"Net at {label} % tax"]
+            columns += [f"Tax value at {label} % tax"]
+        columns += [
+            "Sales channel",
+            "Requires special attention",
+            "Comment",
+            "Follow-up date",
+            "Positions",
+            "E-mail address verified",
+            "External customer ID",
+            "Payment providers",
+        ]
+        columns += [f"Paid by {provider}" for provider in providers]
+        total = queries.count_orders(self.session, flt)
+        return Table(columns, total, self._order_rows(flt, rates, providers))
+
+    def _order_rows(self, flt, rates: list[Decimal], providers: list[str]) -> Iterator[list]:
+        clock = self._clock()
+        for chunk in queries.iter_order_chunks(self.session, flt):
+            ids = [o.id for o in chunk]
+            positions = queries.positions_by_order(self.session, ids)
+            fees = queries.fees_by_order(self.session, ids)
+            payments = queries.payments_by_order(self.session, ids)
+            refunds = queries.refunds_by_order(self.session, ids) if providers else {}
+            for order in chunk:
+                yield self._order_row(
+                    order,
+                    clock,
+                    [p for p in positions.get(order.id, ()) if not p.canceled],
+                    [f for f in fees.get(order.id, ()) if not f.canceled],
+                    payments.get(order.id, ()),
+                    refunds.get(order.id, ()),
+                    rates,
+                    providers,
+                )
+
+    def _order_row(self, order, clock, positions, fees, payments, refunds, rates, providers):
+        paid = [p for p in payments if p.state in PAID_PAYMENT_STATES]
+        last_payment = max((p.payment_date for p in paid if p.payment_date), default=None)
+        row = self._event_prefix(order, clock) + [
+            order.code,
+            order.total,
+            order_status(order),
+            *self._order_basics(order, clock),
+            order.invoice_company,
+            order.invoice_name,
+            order.invoice_street,
+            order.invoice_zipcode,
+            order.invoice_city,
+            order.invoice_country,
+            order.invoice_state,
+            order.invoice_vat_id,
+            clock.local(order.event_id, last_payment).date() if last_payment else None,
+            sum((f.value for f in fees), ZERO),
+            order.locale,
+        ]
+        gross, tax = defaultdict(lambda: ZERO), defaultdict(lambda: ZERO)
+        for line in positions:
+            gross[line.tax_rate] += line.price
+            tax[line.tax_rate] += line.tax_value
+        for fee in fees:
+            gross[fee.tax_rate] += fee.value
+            tax[fee.tax_rate] += fee.tax_value
+        for rate in rates:
+            row += [gross[rate], gross[rate] - tax[rate], tax[rate]]
+        row += [
+            order.sales_channel,
+            yes_no(order.checkin_attention),
+            order.comment,
+            order.custom_followup_at,
+            len(positions),
+            yes_no(order.email_known_to_work),
+            order.customer_identifier,
+            ", ".join(sorted({p.provider for p in paid})),
+        ]
+        for provider in providers:
+            received = sum((p.amount for p in paid if p.provider == provider), ZERO)
+            returned = sum(
+                (r.amount for r in refunds if r.provider == provider and r.state == "done"), ZERO
+            )
+            row.append(received - returned)
+        return row
+
+    # Positions -------------------------------------------------------------------------------
+    def _positions(self, form: dict) -> Table:
+        flt = self._filter(form)
+        event_ids = flt.event_ids
+        questions = queries.questions_of(self.session, event_ids)
+        columns = self._header_prefix() + [
+            "Order code",
+            "Position ID",
+            "Status",
+            "Email",
+            "Phone number",
+            "Order date",
+            "Order time",
+            "Product",
+            "Variation",
+            "Price",
+            "Tax rate",
+            "Tax rule",
+            "Tax value",
+            "Attendee name",
+            "Attendee email",
+            "Company",
+            "Address",
+            "ZIP code",
+            "City",
+            "Country",
+            "State",
+            "Pseudonymization ID",
+            "Ticket secret",
+            "Blocked",
+            "Valid from",
+            "Valid until",
+            "Order comment",
+            "Follow-up date",
+            "Add-on to",
+            "Check-ins",
+        ]
+        columns += [q.question for q in questions]
+        columns += [
+            "Company",
+            "Invoice address name",
+            "Invoice address street",
+            "Invoice address ZIP code",
+            "Invoice address city",
+            "Invoice address country",
+            "Invoice address state",
+            "VAT ID",
+            "Sales channel",
+            "Order locale",
+            "E-mail address verified",
+            "External customer ID",
+            "Payment providers",
+        ]
+        count_query = (
+            select(func.count())
+            .select_from(OrderPosition)
+            .join(queries.Order, OrderPosition.order_id == queries.Order.id)
+            .where(*flt.conditions(), *self._position_conditions(form))
+        )
+        total = self.session.scalar(count_query)
+        return Table(columns, total, self._position_rows(form, flt, questions))
+
+    def _position_conditions(self, form: dict) -> list:
+        conditions = []
+        if form.get("paid_only"):
+            conditions.append(OrderPosition.canceled.is_(False))
+        if form.get("items"):
+            conditions.append(OrderPosition.item_id.in_(form["items"]))
+        return conditions
+
+    def _keep_position(self, position, form: dict) -> bool:
+        if form.get("paid_only") and position.canceled:
+            return False
+        return not form.get("items") or position.item_id in form["items"]
+
+    def _position_rows(self, form, flt, questions) -> Iterator[list]:
+        clock = self._clock()
+        items, variations = queries.product_names(self.session, flt.event_ids)
+        for chunk in queries.iter_order_chunks(self.session, flt):
+            ids = [o.id for o in chunk]
+            positions = queries.positions_by_order(self.session, ids)
+            payments = queries.payments_by_order(self.session, ids)
+            position_ids = [p.id for lines in positions.values() for p in lines]
+            answers = queries.answers_by_position(self.session, position_ids)
+            checkins = queries.checkin_counts(self.session, position_ids)
+            for order in chunk:
+                lines = positions.get(order.id, ())
+                numbers = {p.id: p.positionid for p in lines}
+                providers = ", ".join(
+                    sorted(
+                        {
+                            p.provider
+                            for p in payments.get(order.id, ())
+                            if p.state in PAID_PAYMENT_STATES
+                        }
+                    )
+                )
+                for position in lines:
+                    if not self._keep_position(position, form):
+                        continue
+                    given = answers.get(position.id, {})
+                    yield (
+                        self._event_prefix(order, clock)
+                        + [
+                            order.code,
+                            position.positionid,
+                            "canceled" if position.canceled else order_status(order),
+                            *self._order_basics(order, clock),
+                            items.get(position.item_id),
+                            variations.get(position.variation_id),
+                            position.price,
+                            position.tax_rate,
+                            position.tax_name,
+                            position.tax_value,
+                            position.attendee_name,
+                            position.attendee_email,
+                            position.company,
+                            position.street,
+                            position.zipcode,
+                            position.city,
+                            position.country,
+                            position.state,
+                            position.pseudonymization_id,
+                            position.secret,
+                            position.blocked,
+                            clock.local_or_none(order.event_id, position.valid_from),
+                            clock.local_or_none(order.event_id, position.valid_until),
+                            order.comment,
+                            order.custom_followup_at,
+                            numbers.get(position.addon_to_id),
+                            checkins.get(position.id, 0),
+                        ]
+                        + [given.get(q.id) for q in questions]
+                        + [
+                            order.invoice_company,
+                            order.invoice_name,
+                            order.invoice_street,
+                            order.invoice_zipcode,
+                            order.invoice_city,
+                            order.invoice_country,
+                            order.invoice_state,
+                            order.invoice_vat_id,
+                            order.sales_channel,
+                            order.locale,
+                            yes_no(order.email_known_to_work),
+                            order.customer_identifier,
+                            providers,
+                        ]
+                    )
+
+    # Fees ----------------------------------------------------------------------------------
+    def _fees(self, form: dict) -> Table:
+        flt = self._filter(form)
+        columns = self._header_prefix() + [
+            "Order code",
+            "Status",
+            "Email",
+            "Phone number",
+            "Order date",
+            "Order time",
+            "Fee type",
+            "Description",
+            "Price",
+            "Tax rate",
+            "Tax rule",
+            "Tax value",
+            "Company",
+            "Invoice address name",
+            "Address",
+            "ZIP code",
+            "City",
+            "Country",
+            "State",
+            "VAT ID",
+            "External customer ID",
+            "Payment providers",
+        ]
+        conditions = [OrderFee.canceled.is_(False)] if form.get("paid_only") else []
+        total = self.session.scalar(
+            select(func.count())
+            .select_from(OrderFee)
+            .join(queries.Order, OrderFee.order_id == queries.Order.id)
+            .where(*flt.conditions(), *conditions)
+        )
+        return Table(columns, total, self._fee_rows(form, flt))
+
+    def _fee_rows(self, form, flt) -> Iterator[list]:
+        clock = self._clock()
+        for chunk in queries.iter_order_chunks(self.session, flt):
+            ids = [o.id for o in chunk]
+            fees = queries.fees_by_order(self.session, ids)
+            payments = queries.payments_by_order(self.session, ids)
+            for order in chunk:
+                paid = payments.get(order.id, ())
+                providers = ", ".join(
+                    sorted({p.provider for p in paid if p.state in PAID_PAYMENT_STATES})
+                )
+                for fee in fees.get(order.id, ()):
+                    if form.get("paid_only") and fee.canceled:
+                        continue
+                    yield self._event_prefix(order, clock) + [
+                        order.code,
+                        "canceled" if fee.canceled else order_status(order),
+                        *self._order_basics(order, clock),
+                        FEE_TYPE_LABELS.get(fee.fee_type, fee.fee_type),
+                        fee.description,
+                        fee.value,
+                        fee.tax_rate,
+                        fee.tax_name,
+                        fee.tax_value,
+                        order.invoice_company,
+                        order.invoice_name,
+                        order.invoice_street,
+                        order.invoice_zipcode,
+                        order.invoice_city,
+                        order.invoice_country,
+                        order.invoice_state,
+                        order.invoice_vat_id,
+                        order.customer_identifier,
+                        providers,
+                    ]

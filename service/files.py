@@ -1,0 +1,63 @@
+"""Where export results live on disk, how they are named, and how they expire.
+
+A result's path comes from its file id (a UUID the service made), never from anything a
+client sent. Files are written under a temporary name and renamed when complete, so a
+reader never sees half a file and a failed job leaves nothing behind.
+"""
+
+import os
+import time
+import uuid
+from pathlib import Path
+
+from flask import current_app
+
+PARTIAL_SUFFIX = ".partial"
+
+
+def export_dir() -> Path:
+    path = Path(current_app.config["EXPORT_DIR"])
+    path.mkdir(parents=True, exist_ok=True)
+    return path
+
+
+def parse_file_id(text: str) -> str | None:
+    """The canonical form of a UUID4 file id, or None for anything else."""
+    try:
+        value = uuid.UUID(text)
+    except (ValueError, AttributeError, TypeError):
+        return None
+    if value.version != 4 or str(value) != text.lower():
+        return None
+    return str(value)
+
+
+def result_path(file_id: str) -> Path:
+    return export_dir() / file_id
+
+
+def partial_path(file_id: str) -> Path:
+    return export_dir() / f".{file_id}{PARTIAL_SUFFIX}"
+
+
+def discard(path: Path) -> None:
+    try:
+        path.unlink()
+    except FileNotFoundError:
+        pass
+
+
+def remove_expired(max_age_seconds: float, now: float | None = None) -> int:
+    """Delete results and leftover partial files older than ``max_age_seconds``."""
+    now = time.time() if now is None else now
+    removed = 0
+    for entry in os.scandir(export_dir()):
+        if not entry.is_file():
+            continue
+        name = entry.name
+        is_result = parse_file_id(name) is not None
+        is_partial = name.startswith(".") and name.endswith(PARTIAL_SUFFIX)
+        if (is_result or is_partial) and now - entry.stat().st_mtime > max_age_seconds:
+            discard(Path(entry.path))
+            removed += 1
+    return removed

@@ -1,0 +1,150 @@
+"""Fixtures: an app on a fresh SQLite store with demo data, real Redis, real RQ workers."""
+
+import os
+import subprocess
+import sys
+import time
+import uuid
+from pathlib import Path
+
+import pytest
+from redis import Redis
+from rq import SimpleWorker
+
+from service import create_app
+from service.auth import create_team_token
+from service.jobs import get_queue
+from service.store import create_all, get_engine, get_session
+from service.store.demo import generate_demo_data
+from service.store.models import Event, Organizer
+
+ROOT = Path(__file__).resolve().parent.parent
+REDIS_URL = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/9")
+POSTGRES_URL = os.environ.get(
+    "TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test"
+)
+DEMO_ORDERS = 60
+
+
+class Demo:
+    """What the demo fixture made: slugs, ids and tokens to call the API with."""
+
+    organizer = "bigevents"
+    event = "sampleconf"
+    other_organizer = "otherorg"
+    other_event = "otherconf"
+
+    def __init__(self, tokens: dict[str, str]):
+        self.tokens = tokens
+
+    def headers(self, name: str = "full") -> dict:
+        return {"Authorization": f"Token {self.tokens[name]}"}
+
+    def event_url(self, tail: str = "") -> str:
+        return f"/api/v1/organizers/{self.organizer}/events/{self.event}/exporters/{tail}"
+
+    def organizer_url(self, tail: str = "") -> str:
+        return f"/api/v1/organizers/{self.organizer}/exporters/{tail}"
+
+
+@pytest.fixture(scope="session")
+def store_url(tmp_path_factory) -> str:
+    """A SQLite store with two organizers' demo data, built once per test session."""
+    path = tmp_path_factory.mktemp("store") / "service.db"
+    return f"sqlite:///{path}"
+
+
+@pytest.fixture(scope="session")
+def export_dir(tmp_path_factory) -> Path:
+    return tmp_path_factory.mktemp("exports")
+
+
+@pytest.fixture(scope="session")
+def app(store_url, export_dir):
+    app = create_app(
+        {
+            "TESTING": True,
+            "DATABASE_URL": store_url,
+            "REDIS_URL": REDIS_URL,
+            "EXPORT_DIR": str(export_dir),
+            "EXPORT_QUEUE": f"exports-test-{uuid.uuid4().hex[:8]}",
+            "SERVER_NAME": "testserver",
+        }
+    )
+    return app
+
+
+@pytest.fixture(scope="session")
+def demo(app) -> Demo:
+    with app.app_context():
+        create_all(get_engine())
+        session = get_session()
+        ours = generate_demo_data(session, Demo.organizer, Demo.event, orders=DEMO_ORDERS, seed=1)
+        theirs = generate_demo_data(
+            session, Demo.other_organizer, Demo.other_event, orders=10, seed=2
+        )
+        organizer = session.get(Organizer, ours.organizer_id)
+        other = session.get(Organizer, theirs.organizer_id)
+        event = session.get(Event, ours.event_id)
+        tokens = {
+            "full": create_team_token(session, organizer, "full"),
+            "other": create_team_token(session, other, "other"),
+            "no_orders": create_team_token(
+                session, organizer, "settings only", permissions=["can_change_event_settings"]
+            ),
+            "limited": create_team_token(session, organizer, "limited", events=[event]),
+        }
+        session.commit()
+    return Demo(tokens)
+
+
+@pytest.fixture
+def redis(app):
+    connection = Redis.from_url(REDIS_URL)
+    connection.flushdb()
+    yield connection
+    connection.flushdb()
+
+
+@pytest.fixture
+def client(app, demo, redis):
+    return app.test_client()
+
+
+@pytest.fixture
+def run_jobs(app):
+    """Run every queued export in this process with RQ's SimpleWorker, then return."""
+
+    def run() -> None:
+        with app.app_context():
+            queue = get_queue()
+            SimpleWorker([queue], connection=queue.connection).work(burst=True)
+
+    return run
+
+
+@pytest.fixture
+def worker_process(app, store_url, export_dir, redis):
+    """A real ``python worker.py`` in its own process, on the test store and queue."""
+    env = {
+        **os.environ,
+        "DATABASE_URL": store_url,
+        "REDIS_URL": REDIS_URL,
+        "EXPORT_DIR": str(export_dir),
+        "EXPORT_QUEUE": app.config["EXPORT_QUEUE"],
+    }
+    process = subprocess.Popen(
+        [sys.executable, "worker.py"], cwd=ROOT, env=env, start_new_session=True
+    )
+    time.sleep(0.5)
+    yield process
+    process.terminate()
+    try:
+        process.wait(timeout=10)
+    except subprocess.TimeoutExpired:
+        process.kill()
+
+
+def path_of(download_url: str) -> str:
+    """The path of an absolute download URL, for the test client."""
+    return download_url.split("testserver", 1)[1]

@@ -1,0 +1,27 @@
+"""An RQ worker for the configured Redis, with the app context available to export jobs.
+
+Run as many as you like: ``python worker.py`` (add ``--burst`` to exit when the queue is empty).
+"""
+
+import argparse
+
+from redis import Redis
+from rq import Queue, Worker
+
+from service import create_app
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--burst", action="store_true", help="Exit once the queue is empty.")
+    args = parser.parse_args()
+    app = create_app()
+    # No socket timeout here: the worker blocks on Redis while it waits for jobs.
+    connection = Redis.from_url(app.config["REDIS_URL"])
+    queue = Queue(app.config["EXPORT_QUEUE"], connection=connection)
+    with app.app_context():
+        Worker([queue], connection=connection).work(burst=args.burst, with_scheduler=False)
+
+
+if __name__ == "__main__":
+    main()
