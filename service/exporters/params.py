@@ -5,16 +5,14 @@ error texts pretix clients compare, and (through ``widget``) tells the pages whi
 control to render.
 """
 
+from datetime import date
+
 from marshmallow import EXCLUDE, Schema, ValidationError, fields
 
 from . import dateframes
 
 REQUIRED = "This field is required."
 NULL = "This field may not be null."
-
-
-def _messages(required: bool) -> dict:
-    return {"required": REQUIRED, "null": NULL}
 
 
 class Param:
@@ -27,10 +25,10 @@ class Param:
         return None
 
 
-def _init(field: fields.Field, required: bool, kwargs: dict) -> dict:
+def _init(required: bool, kwargs: dict) -> dict:
     kwargs.setdefault("required", required)
     kwargs.setdefault("allow_none", not required)
-    kwargs.setdefault("error_messages", _messages(required))
+    kwargs.setdefault("error_messages", {"required": REQUIRED, "null": NULL})
     return kwargs
 
 
@@ -38,7 +36,7 @@ class Boolean(Param, fields.Boolean):
     widget = "checkbox"
 
     def __init__(self, required: bool = False, **kwargs):
-        super().__init__(**_init(self, required, kwargs))
+        super().__init__(**_init(required, kwargs))
         self.error_messages["invalid"] = "Must be a valid boolean."
 
 
@@ -46,7 +44,7 @@ class Integer(Param, fields.Integer):
     widget = "number"
 
     def __init__(self, required: bool = False, **kwargs):
-        super().__init__(strict=False, **_init(self, required, kwargs))
+        super().__init__(strict=False, **_init(required, kwargs))
         self.error_messages["invalid"] = "A valid integer is required."
 
     def _deserialize(self, value, attr, data, **kwargs):
@@ -65,7 +63,7 @@ class Choice(Param, fields.Field):
     widget = "select"
 
     def __init__(self, choices, required: bool = False, labels: dict | None = None, **kwargs):
-        super().__init__(**_init(self, required, kwargs))
+        super().__init__(**_init(required, kwargs))
         self._choices = list(choices)
         self.labels = labels or {}
         self._by_text = {str(c): c for c in self._choices}
@@ -109,7 +107,7 @@ class EventSlugs(Param, fields.Field):
     widget = "events"
 
     def __init__(self, allowed_slugs, required: bool = False, **kwargs):
-        super().__init__(**_init(self, required, kwargs))
+        super().__init__(**_init(required, kwargs))
         self.allowed = list(allowed_slugs)
 
     def _deserialize(self, value, attr, data, **kwargs):
@@ -131,7 +129,7 @@ class DateFrame(Param, fields.Field):
     widget = "dateframe"
 
     def __init__(self, required: bool = False, **kwargs):
-        super().__init__(**_init(self, required, kwargs))
+        super().__init__(**_init(required, kwargs))
 
     def _deserialize(self, value, attr, data, **kwargs):
         try:
@@ -153,6 +151,16 @@ def _legacy_names(name: str) -> tuple[str, str] | None:
     return f"{base}_from", f"{base}_to"
 
 
+def _is_iso_date(value) -> bool:
+    if not isinstance(value, str) or len(value) != 10:
+        return False
+    try:
+        date.fromisoformat(value)
+    except ValueError:
+        return False
+    return True
+
+
 def _fold_legacy_dates(declared: dict, data: dict) -> tuple[dict, dict]:
     """Combine ``x_from``/``x_to`` into ``x_range``; returns (data, errors)."""
     data, errors = dict(data), {}
@@ -162,7 +170,7 @@ def _fold_legacy_dates(declared: dict, data: dict) -> tuple[dict, dict]:
             continue
         values = [data.pop(k, None) for k in legacy]
         for key, value in zip(legacy, values, strict=True):
-            if value is not None and (not isinstance(value, str) or len(value) != 10):
+            if value is not None and not _is_iso_date(value):
                 errors[key] = [
                     "Date has wrong format. Use one of these formats instead: YYYY-MM-DD."
                 ]
