@@ -6,6 +6,7 @@ the web app, and prints the URL and a token to try the API with.
 """
 
 import os
+import signal
 import subprocess
 import sys
 
@@ -38,7 +39,12 @@ def prepare_store(app) -> str:
         return token
 
 
+def _exit_on_sigterm(_signum, _frame):
+    raise SystemExit(0)
+
+
 def main() -> None:
+    signal.signal(signal.SIGTERM, _exit_on_sigterm)
     host = os.environ.get("HOST", "127.0.0.1")
     port = int(os.environ.get("PORT", "5000"))
     embedded = None

@@ -243,3 +243,22 @@ def current_state(record: dict) -> ExportState:
         return ExportState("failed", message=fresh.get("message") or INTERNAL_ERROR)
     fresh = load_record(record["file_id"]) or record
     return ExportState("failed", message=fresh.get("message") or INTERNAL_ERROR)
+
+
+def exports_of_token(token_hash: str) -> list[dict]:
+    """The records of the exports a token started and that have not expired, newest first."""
+    redis = get_redis()
+    index = TOKEN_INDEX_KEY.format(token_hash=token_hash)
+    file_ids = [f.decode() for f in redis.zrevrange(index, 0, -1)]
+    pipe = redis.pipeline()
+    for file_id in file_ids:
+        pipe.hgetall(RECORD_KEY.format(file_id=file_id))
+    records, expired = [], []
+    for file_id, raw in zip(file_ids, pipe.execute(), strict=True):
+        if raw:
+            records.append({k.decode(): v.decode() for k, v in raw.items()})
+        else:
+            expired.append(file_id)
+    if expired:
+        redis.zrem(index, *expired)
+    return records

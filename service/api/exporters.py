@@ -6,9 +6,10 @@ from flask import jsonify, request, send_file, url_for
 from marshmallow import ValidationError
 
 from .. import files, jobs
+from ..catalog import ExportContext
 from ..exporters import params
 from . import Blueprint
-from .context import ExportContext, event_context, organizer_context
+from .context import event_context, find_exporter, organizer_context
 from .errors import ApiError, not_found
 from .pagination import paginate
 from .schemas import (
@@ -77,16 +78,12 @@ def _short(exc: Exception) -> str:
 
 
 def run(context: ExportContext, identifier: str, download_endpoint: str):
-    exporter = context.exporter(identifier)
+    exporter = find_exporter(context, identifier)
     data = read_body()
     try:
-        form = params.validate(exporter.declared_parameters(), data)
+        form = exporter.validate(data)
     except ValidationError as exc:
         raise ApiError(400, exc.messages) from exc
-    if exporter.multi_event and context.scope.is_multievent:
-        chosen, all_events = form.pop("events", None), form.pop("all_events", False)
-        if chosen and not all_events:
-            context.scope.events = [e for e in context.scope.events if e.slug in chosen]
     started = jobs.start_export(context.principal, exporter, form)
     url = url_for(
         download_endpoint,
@@ -100,7 +97,7 @@ def run(context: ExportContext, identifier: str, download_endpoint: str):
 
 def _record_for(context: ExportContext, identifier: str, job_id: str, file_id: str) -> dict:
     """The export behind a download URL, or 404: ids are checked before anything is read."""
-    context.exporter(identifier)
+    find_exporter(context, identifier)
     file_id, job_id = files.parse_file_id(file_id), files.parse_file_id(job_id)
     record = jobs.load_record(file_id) if file_id and job_id else None
     scope = context.scope
@@ -169,7 +166,7 @@ def event_exporters(organizer: str, event: str):
 @documented((404, "Unknown exporter"))
 def event_exporter(organizer: str, event: str, identifier: str):
     """Show one exporter of an event"""
-    return describe(event_context(organizer, event).exporter(identifier))
+    return describe(find_exporter(event_context(organizer, event), identifier))
 
 
 @blp.route(f"{EVENT}/<identifier>/run/", methods=["POST"])
@@ -204,7 +201,7 @@ def organizer_exporters(organizer: str):
 @documented((404, "Unknown exporter"))
 def organizer_exporter(organizer: str, identifier: str):
     """Show one organizer-level exporter"""
-    return describe(organizer_context(organizer).exporter(identifier))
+    return describe(find_exporter(organizer_context(organizer), identifier))
 
 
 @blp.route(f"{ORGANIZER}/<identifier>/run/", methods=["POST"])

@@ -79,6 +79,17 @@ class BaseExporter:
         slugs = [e.slug for e in self.scope.events]
         return {"events": params.EventSlugs(slugs), "all_events": params.Boolean(), **own}
 
+    def validate(self, data: dict) -> dict:
+        """The run parameters, validated (``marshmallow.ValidationError`` with pretix's
+        messages otherwise). At organizer level the chosen events narrow the scope and are
+        not kept in the result: the scope carries them."""
+        form = params.validate(self.declared_parameters(), data)
+        if self.multi_event and self.scope.is_multievent:
+            chosen, all_events = form.pop("events", None), form.pop("all_events", False)
+            if chosen and not all_events:
+                self.scope.events = [e for e in self.scope.events if e.slug in chosen]
+        return form
+
     # Running ---------------------------------------------------------------------------
     def write(self, form: dict, path: Path, progress: ProgressCallback) -> ExportFile:
         """Write the export to ``path`` and say how to name and serve it."""
