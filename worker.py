@@ -9,6 +9,7 @@ from redis import Redis
 from rq import Queue, Worker
 
 from service import create_app
+from service.jobs import schedule_cleanup
 
 
 def main() -> None:
@@ -20,7 +21,9 @@ def main() -> None:
     connection = Redis.from_url(app.config["REDIS_URL"])
     queue = Queue(app.config["EXPORT_QUEUE"], connection=connection)
     with app.app_context():
-        Worker([queue], connection=connection).work(burst=args.burst, with_scheduler=False)
+        schedule_cleanup(queue)
+        # The scheduler runs the periodic cleanup of expired files; no extra process needed.
+        Worker([queue], connection=connection).work(burst=args.burst, with_scheduler=True)
 
 
 if __name__ == "__main__":

@@ -47,9 +47,13 @@ def discard(path: Path) -> None:
         pass
 
 
-def remove_expired(max_age_seconds: float, now: float | None = None) -> int:
-    """Delete results and leftover partial files older than ``max_age_seconds``."""
+def remove_expired(
+    max_age_seconds: float, partial_max_age: float | None = None, now: float | None = None
+) -> int:
+    """Delete results older than ``max_age_seconds`` and partial files older than
+    ``partial_max_age`` (default: the same), left by jobs that died mid-write."""
     now = time.time() if now is None else now
+    partial_max_age = max_age_seconds if partial_max_age is None else partial_max_age
     removed = 0
     for entry in os.scandir(export_dir()):
         if not entry.is_file():
@@ -57,7 +61,8 @@ def remove_expired(max_age_seconds: float, now: float | None = None) -> int:
         name = entry.name
         is_result = parse_file_id(name) is not None
         is_partial = name.startswith(".") and name.endswith(PARTIAL_SUFFIX)
-        if (is_result or is_partial) and now - entry.stat().st_mtime > max_age_seconds:
+        age = now - entry.stat().st_mtime
+        if (is_result and age > max_age_seconds) or (is_partial and age > partial_max_age):
             discard(Path(entry.path))
             removed += 1
     return removed

@@ -1,26 +1,27 @@
-"""Export jobs: start one, run it in an RQ worker, and tell what became of it.
+"""Export jobs: start one, run it in an RQ worker, cancel it, and tell what became of it.
 
-Each export has a record (a Redis hash that expires with the result) that outlives the RQ
-job: who started it, for what, with which parameters, its state, and its file. RQ's job
-carries the live progress in ``job.meta["percentage"]``.
+The record (``records``) is the source of truth for how an export ended; RQ's job tells
+whether it is still waiting or running, and carries the live ``percentage`` in its meta.
+While a job runs it renews a short-lived "alive" key, so an export whose worker was killed
+is reported as failed within seconds instead of "running" forever.
 """
 
+import errno
 import json
 import logging
 import os
-import time
+import threading
 import uuid
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import timedelta
 
 from flask import current_app, has_app_context
 from rq import Queue, get_current_job
-from rq.exceptions import NoSuchJobError
+from rq.exceptions import InvalidJobOperation, NoSuchJobError
 from rq.job import Job, JobStatus
 from rq.timeouts import JobTimeoutException
-from sqlalchemy import select
 
-from . import exporters, files
+from . import exporters, fair_use, files, records
 from .auth import principal_for_token_hash
 from .exporters.base import ExportError, ExportScope
 from .redis_conn import get_redis
@@ -31,40 +32,32 @@ log = logging.getLogger(__name__)
 
 INTERNAL_ERROR = "Internal error"
 TIMED_OUT = "Export took too long."
-RECORD_KEY = "export:{file_id}"
-TOKEN_INDEX_KEY = "exports-by-token:{token_hash}"
+CANCELED = "Export canceled."
+WORKER_LOST = "The export was interrupted because its worker stopped. Please start it again."
+DISK_FULL = "There is not enough disk space to write the export."
+STORAGE_FAILED = "The export could not be written to storage."
+DENIED = "You do not have permission to perform this action."
+
+ALIVE_KEY = "export-alive:{file_id}"
+ALIVE_SECONDS = 15
+HEARTBEAT_SECONDS = 5
+CLEANUP_JOB_ID = "cleanup-expired-exports"
+CLEANUP_EVERY = timedelta(minutes=15)
+
 WAITING_STATUSES = {JobStatus.QUEUED, JobStatus.DEFERRED, JobStatus.SCHEDULED, "created"}
-ENDED_STATUSES = {JobStatus.FAILED, JobStatus.STOPPED, JobStatus.CANCELED}
+ACTIVE_STATES = {"waiting", "running"}
 
 
-def _now() -> str:
-    return datetime.now(UTC).isoformat(timespec="seconds")
+class TooManyExports(Exception):
+    """The token already has its share of exports waiting or running."""
 
 
-def ttl_seconds() -> int:
-    return int(current_app.config["EXPORT_TTL_HOURS"] * 3600)
+class ExportCanceled(Exception):
+    """Raised inside a running export when its record says it was canceled."""
 
 
 def get_queue() -> Queue:
     return Queue(current_app.config["EXPORT_QUEUE"], connection=get_redis())
-
-
-# Records -------------------------------------------------------------------------------
-def save_record(file_id: str, **fields) -> None:
-    key = RECORD_KEY.format(file_id=file_id)
-    redis = get_redis()
-    pipe = redis.pipeline()
-    fields["file_id"] = file_id
-    pipe.hset(key, mapping={k: "" if v is None else str(v) for k, v in fields.items()})
-    pipe.expire(key, ttl_seconds())
-    pipe.execute()
-
-
-def load_record(file_id: str) -> dict | None:
-    raw = get_redis().hgetall(RECORD_KEY.format(file_id=file_id))
-    if not raw:
-        return None
-    return {k.decode(): v.decode() for k, v in raw.items()}
 
 
 # Starting --------------------------------------------------------------------------------
@@ -74,11 +67,24 @@ class StartedExport:
     file_id: str
 
 
+def _claim_slot(token_hash: str, file_id: str) -> None:
+    if fair_use.claim(token_hash, file_id):
+        return
+    # A slot may still be held by an export that ended without releasing it.
+    for holder in fair_use.holders(token_hash):
+        record = records.load(holder)
+        if record is None or current_state(record).status not in ACTIVE_STATES:
+            fair_use.release(token_hash, holder)
+    if not fair_use.claim(token_hash, file_id):
+        raise TooManyExports()
+
+
 def start_export(principal, exporter: exporters.BaseExporter, form: dict) -> StartedExport:
     """Record the export and enqueue it; nothing heavy happens here."""
     job_id, file_id = str(uuid.uuid4()), str(uuid.uuid4())
+    _claim_slot(principal.token_hash, file_id)
     scope = exporter.scope
-    save_record(
+    records.save(
         file_id,
         job_id=job_id,
         token_hash=principal.token_hash,
@@ -89,35 +95,38 @@ def start_export(principal, exporter: exporters.BaseExporter, form: dict) -> Sta
         exporter=exporter.identifier,
         params=json.dumps(form),
         state="waiting",
-        created=_now(),
+        created=records.now_iso(),
     )
-    redis = get_redis()
-    index = TOKEN_INDEX_KEY.format(token_hash=principal.token_hash)
-    redis.zadd(index, {file_id: time.time()})
-    redis.expire(index, ttl_seconds())
-    ttl = ttl_seconds()
-    get_queue().enqueue(
-        "service.jobs.run_export",
-        file_id,
-        job_id=job_id,
-        job_timeout=current_app.config["EXPORT_TIMEOUT"],
-        result_ttl=ttl,
-        failure_ttl=ttl,
-        meta={"percentage": None},
-        description=f"{exporter.identifier} for {scope.slug}",
-    )
+    records.add_to_token_index(principal.token_hash, file_id)
+    ttl = records.ttl_seconds()
+    try:
+        get_queue().enqueue(
+            "service.jobs.run_export",
+            file_id,
+            job_id=job_id,
+            job_timeout=current_app.config["EXPORT_TIMEOUT"],
+            result_ttl=ttl,
+            failure_ttl=ttl,
+            meta={"percentage": None},
+            description=f"{exporter.identifier} for {scope.slug}",
+        )
+    except Exception:
+        fair_use.release(principal.token_hash, file_id)
+        raise
     return StartedExport(job_id=job_id, file_id=file_id)
 
 
-# Running (in the worker) ---------------------------------------------------------------------
+# Running (in the worker) -------------------------------------------------------------------
 class ProgressPublisher:
-    """Writes ``percentage`` to the job's meta when it has risen by a whole percent.
+    """Writes ``percentage`` to the job's meta when it has risen by a whole percent, and
+    stops the export if it was canceled meanwhile.
 
     Rows map to 0..99; 100 is written only once the file is complete.
     """
 
-    def __init__(self, job) -> None:
+    def __init__(self, job, file_id: str) -> None:
         self.job = job
+        self.file_id = file_id
         self.published = -1
 
     def __call__(self, fraction: float) -> None:
@@ -126,35 +135,62 @@ class ProgressPublisher:
             self.publish(percentage)
 
     def publish(self, percentage: int) -> None:
+        record = records.load(self.file_id)
+        if record is None or record.get("state") == "canceled":
+            raise ExportCanceled()
         self.published = percentage
         if self.job is not None:
             self.job.meta["percentage"] = percentage
             self.job.save_meta()
 
 
+class Heartbeat:
+    """Renews the export's alive key from a background thread while the job runs."""
+
+    def __init__(self, file_id: str) -> None:
+        self.key = ALIVE_KEY.format(file_id=file_id)
+        self.redis = get_redis()
+        self.stopped = threading.Event()
+        self.thread = threading.Thread(target=self._beat, daemon=True)
+
+    def __enter__(self):
+        self.redis.set(self.key, "1", ex=ALIVE_SECONDS)
+        self.thread.start()
+        return self
+
+    def __exit__(self, *exc_info):
+        self.stopped.set()
+        self.thread.join(timeout=HEARTBEAT_SECONDS)
+        self.redis.delete(self.key)
+
+    def _beat(self) -> None:
+        while not self.stopped.wait(HEARTBEAT_SECONDS):
+            try:
+                self.redis.set(self.key, "1", ex=ALIVE_SECONDS)
+            except Exception:  # a Redis hiccup must not kill the export
+                log.warning("Could not renew %s", self.key, exc_info=True)
+
+
 def _rebuild_scope(session, record: dict) -> tuple[type, ExportScope]:
     """Check the token's rights again: they may have changed since ``run``."""
     principal = principal_for_token_hash(session, record["token_hash"])
-    denied = ExportError("You do not have permission to perform this action.")
     exporter_cls = exporters.REGISTRY.get(record["exporter"])
     if principal is None or exporter_cls is None:
-        raise denied
+        raise ExportError(DENIED)
     if str(principal.organizer_id) != record["organizer_id"]:
-        raise denied
+        raise ExportError(DENIED)
     if not principal.has_permission(exporter_cls.required_permission):
-        raise denied
+        raise ExportError(DENIED)
     organizer = session.get(Organizer, principal.organizer_id)
     event_ids = json.loads(record["event_ids"])
-    events = session.scalars(
-        select(Event).where(Event.id.in_(event_ids)).order_by(Event.slug)
-    ).all()
+    events = session.query(Event).filter(Event.id.in_(event_ids)).order_by(Event.slug).all()
     if len(events) != len(event_ids) or not all(principal.can_see_event(e.id) for e in events):
-        raise denied
+        raise ExportError(DENIED)
     event = events[0] if record["event"] else None
     return exporter_cls, ExportScope(organizer=organizer, events=list(events), event=event)
 
 
-def run_export(file_id: str) -> dict:
+def run_export(file_id: str) -> dict | None:
     """The RQ job: write the export to disk and record where it is."""
     if has_app_context():
         return _run_export(file_id)
@@ -164,44 +200,99 @@ def run_export(file_id: str) -> dict:
         return _run_export(file_id)
 
 
-def _run_export(file_id: str) -> dict:
-    record = load_record(file_id)
-    if record is None:
-        raise ExportError("The export expired before it could run.")
-    save_record(file_id, state="running", started=_now())
-    job = get_current_job()
-    progress = ProgressPublisher(job)
-    partial = files.partial_path(file_id)
+def _storage_message(error: OSError) -> str:
+    return DISK_FULL if error.errno in (errno.ENOSPC, errno.EDQUOT) else STORAGE_FAILED
+
+
+def _run_export(file_id: str) -> dict | None:
+    record = records.load(file_id)
+    if record is None or record["state"] != "waiting":
+        return None  # expired or canceled while it waited
+    try:
+        with Heartbeat(file_id):
+            records.save(file_id, state="running", started=records.now_iso())
+            return _write_export(file_id, record)
+    finally:
+        fair_use.release(record["token_hash"], file_id)
+
+
+def _write_export(file_id: str, record: dict) -> dict | None:
+    progress = ProgressPublisher(get_current_job(), file_id)
+    partial = files.partial_path(file_id) if _export_dir_usable(file_id) else None
+    if partial is None:
+        return None
     try:
         session = get_session()
         exporter_cls, scope = _rebuild_scope(session, record)
-        exporter = exporter_cls(session, scope)
-        result = exporter.write(json.loads(record["params"]), partial, progress)
+        result = exporter_cls(session, scope).write(json.loads(record["params"]), partial, progress)
         size = os.path.getsize(partial)
         os.replace(partial, files.result_path(file_id))
-    except ExportError as exc:
+    except ExportCanceled:
         files.discard(partial)
-        save_record(file_id, state="failed", message=str(exc), finished=_now())
+        return None
+    except ExportError as exc:
+        _fail(file_id, partial, str(exc))
         raise
     except JobTimeoutException:
-        files.discard(partial)
-        save_record(file_id, state="failed", message=TIMED_OUT, finished=_now())
+        _fail(file_id, partial, TIMED_OUT)
         raise
+    except OSError as exc:
+        log.exception("Export %s could not be written", file_id)
+        _fail(file_id, partial, _storage_message(exc))
+        raise ExportError(_storage_message(exc)) from exc
     except BaseException:
-        files.discard(partial)
         log.exception("Export %s (%s) failed", file_id, record.get("exporter"))
-        save_record(file_id, state="failed", message=INTERNAL_ERROR, finished=_now())
+        _fail(file_id, partial, INTERNAL_ERROR)
         raise
     progress.publish(100)
-    save_record(
+    records.save(
         file_id,
         state="finished",
-        finished=_now(),
+        finished=records.now_iso(),
         filename=result.filename,
         content_type=result.content_type,
         size=size,
     )
     return {"filename": result.filename, "size": size}
+
+
+def _export_dir_usable(file_id: str) -> bool:
+    try:
+        files.export_dir()
+    except OSError as exc:
+        log.exception("EXPORT_DIR is not usable")
+        _fail(file_id, None, _storage_message(exc))
+        raise ExportError(_storage_message(exc)) from exc
+    return True
+
+
+def _fail(file_id: str, partial, message: str) -> None:
+    if partial is not None:
+        files.discard(partial)
+    records.save(file_id, state="failed", message=message, finished=records.now_iso())
+
+
+# Canceling ------------------------------------------------------------------------------
+def cancel_export(record: dict) -> None:
+    """Stop a waiting or running export; remove the file of a finished one."""
+    file_id = record["file_id"]
+    state = current_state(record)
+    if state.status == "finished":
+        files.discard(files.result_path(file_id))
+        get_redis().delete(records.RECORD_KEY.format(file_id=file_id))
+        return
+    if state.status not in ACTIVE_STATES:
+        return
+    records.save(file_id, state="canceled", message=CANCELED, finished=records.now_iso())
+    fair_use.release(record["token_hash"], file_id)
+    job = fetch_job(record["job_id"])
+    if job is not None and job.get_status() in WAITING_STATUSES:
+        try:
+            job.cancel()
+        except InvalidJobOperation:
+            pass  # it started meanwhile; the running job sees the record and stops
+    # A running job notices the canceled record at its next progress step and removes its
+    # partial file itself.
 
 
 # Reporting ------------------------------------------------------------------------------
@@ -221,44 +312,86 @@ def fetch_job(job_id: str) -> Job | None:
         return None
 
 
-def current_state(record: dict) -> ExportState:
+def _ended(record: dict) -> ExportState | None:
     if record["state"] == "finished":
         return ExportState("finished", percentage=100)
-    if record["state"] == "failed":
+    if record["state"] in ("failed", "canceled"):
         return ExportState("failed", message=record.get("message") or INTERNAL_ERROR)
+    return None
+
+
+def _lost(record: dict, message: str) -> ExportState:
+    """The job died without recording how it ended: say so, and clean up after it."""
+    fresh = records.load(record["file_id"]) or record
+    ended = _ended(fresh)
+    if ended is not None:
+        return ended
+    files.discard(files.partial_path(record["file_id"]))
+    fair_use.release(record["token_hash"], record["file_id"])
+    records.save(record["file_id"], state="failed", message=message, finished=records.now_iso())
+    return ExportState("failed", message=message)
+
+
+def current_state(record: dict) -> ExportState:
+    ended = _ended(record)
+    if ended is not None:
+        return ended
     job = fetch_job(record["job_id"])
     if job is None:
-        return ExportState("failed", message=INTERNAL_ERROR)
+        return _lost(record, INTERNAL_ERROR)
     status = job.get_status()
     percentage = (job.get_meta() or {}).get("percentage")
     if status in WAITING_STATUSES:
         return ExportState("waiting", percentage=percentage)
     if status == JobStatus.STARTED:
+        alive = get_redis().exists(ALIVE_KEY.format(file_id=record["file_id"]))
+        if record["state"] == "running" and not alive:
+            return _lost(record, WORKER_LOST)
         return ExportState("running", percentage=percentage)
     if status == JobStatus.FINISHED:
-        # The record is written before the job ends; reload in case we raced it.
-        fresh = load_record(record["file_id"]) or record
-        if fresh["state"] == "finished":
-            return ExportState("finished", percentage=100)
-        return ExportState("failed", message=fresh.get("message") or INTERNAL_ERROR)
-    fresh = load_record(record["file_id"]) or record
-    return ExportState("failed", message=fresh.get("message") or INTERNAL_ERROR)
+        return _ended(records.load(record["file_id"]) or record) or _lost(record, INTERNAL_ERROR)
+    return _lost(record, WORKER_LOST)
+
+
+def state_of_record(record: dict) -> ExportState:
+    """Like ``current_state``, but a finished export whose file is gone reads "expired"."""
+    state = current_state(record)
+    if state.status == "finished" and not files.result_path(record["file_id"]).is_file():
+        return ExportState("expired")
+    return state
+
+
+# Housekeeping (runs on the workers' scheduler) ------------------------------------------------
+def cleanup_expired_exports() -> int:
+    """Delete result files past their TTL and partial files of long-dead jobs; reschedule."""
+    max_partial_age = 2 * int(current_app.config["EXPORT_TIMEOUT"]) + 600
+    removed = files.remove_expired(records.ttl_seconds(), partial_max_age=max_partial_age)
+    schedule_cleanup(get_queue(), force=True)
+    return removed
+
+
+def schedule_cleanup(queue: Queue, force: bool = False) -> None:
+    """Keep one cleanup job scheduled; called by every worker at start."""
+    if not force and Job.exists(CLEANUP_JOB_ID, connection=queue.connection):
+        return
+    queue.enqueue_in(
+        CLEANUP_EVERY,
+        "service.jobs.run_cleanup",
+        job_id=CLEANUP_JOB_ID,
+        result_ttl=60,
+        failure_ttl=int(CLEANUP_EVERY.total_seconds()),
+    )
+
+
+def run_cleanup() -> int:
+    if has_app_context():
+        return cleanup_expired_exports()
+    from . import create_app
+
+    with create_app().app_context():
+        return cleanup_expired_exports()
 
 
 def exports_of_token(token_hash: str) -> list[dict]:
     """The records of the exports a token started and that have not expired, newest first."""
-    redis = get_redis()
-    index = TOKEN_INDEX_KEY.format(token_hash=token_hash)
-    file_ids = [f.decode() for f in redis.zrevrange(index, 0, -1)]
-    pipe = redis.pipeline()
-    for file_id in file_ids:
-        pipe.hgetall(RECORD_KEY.format(file_id=file_id))
-    records, expired = [], []
-    for file_id, raw in zip(file_ids, pipe.execute(), strict=True):
-        if raw:
-            records.append({k.decode(): v.decode() for k, v in raw.items()})
-        else:
-            expired.append(file_id)
-    if expired:
-        redis.zrem(index, *expired)
-    return records
+    return records.of_token(token_hash)

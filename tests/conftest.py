@@ -69,6 +69,8 @@ def app(store_url, export_dir):
             "EXPORT_DIR": str(export_dir),
             "EXPORT_QUEUE": f"exports-test-{uuid.uuid4().hex[:8]}",
             "SERVER_NAME": "testserver",
+            # Tests start many exports in a row; the fair-use tests lower this themselves.
+            "MAX_ACTIVE_EXPORTS_PER_TOKEN": 100,
         }
     )
     return app

@@ -48,10 +48,16 @@ def _internal_error(error: Exception):
 
 
 def init_app(app: Flask) -> None:
+    from .docs import blp as docs_blp
     from .exporters import blp as exporters_blp
+    from .exports import blp as exports_blp
+    from .health import blp as health_blp
 
     api = Api(app, spec_kwargs={"servers": [{"url": "/"}]})
     api.register_blueprint(exporters_blp)
+    api.register_blueprint(exports_blp)
+    api.register_blueprint(health_blp)
+    app.register_blueprint(docs_blp)
     app.register_error_handler(ApiError, respond)
     for error in (RedisConnectionError, RedisTimeoutError, OperationalError):
         app.register_error_handler(error, _unavailable)

@@ -2,10 +2,10 @@
 
 import json
 
-from flask import jsonify, request, send_file, url_for
+from flask import Response, current_app, jsonify, request, send_file, url_for
 from marshmallow import ValidationError
 
-from .. import files, jobs
+from .. import files, jobs, records
 from ..catalog import ExportContext
 from ..exporters import params
 from . import Blueprint
@@ -30,7 +30,12 @@ blp = Blueprint(
 
 EVENT = "/events/<event>/exporters"
 ORGANIZER = "/exporters"
-AUTH_ERRORS = ((401, "Authentication failure"), (403, "Does not exist or no permission"))
+AUTH_ERRORS = (
+    (401, "Authentication failure"),
+    (403, "Does not exist or no permission"),
+    (503, "Redis or the database is unavailable; retry after Retry-After seconds"),
+)
+RETRY_AFTER_SECONDS = 5
 
 
 def documented(*codes):
@@ -84,7 +89,10 @@ def run(context: ExportContext, identifier: str, download_endpoint: str):
         form = exporter.validate(data)
     except ValidationError as exc:
         raise ApiError(400, exc.messages) from exc
-    started = jobs.start_export(context.principal, exporter, form)
+    try:
+        started = jobs.start_export(context.principal, exporter, form)
+    except jobs.TooManyExports as exc:
+        raise too_many_exports() from exc
     url = url_for(
         download_endpoint,
         **request.view_args,
@@ -99,7 +107,7 @@ def _record_for(context: ExportContext, identifier: str, job_id: str, file_id: s
     """The export behind a download URL, or 404: ids are checked before anything is read."""
     find_exporter(context, identifier)
     file_id, job_id = files.parse_file_id(file_id), files.parse_file_id(job_id)
-    record = jobs.load_record(file_id) if file_id and job_id else None
+    record = records.load(file_id) if file_id and job_id else None
     scope = context.scope
     if (
         record is None
@@ -146,6 +154,23 @@ def attachment(filename: str) -> str:
     return f'attachment; filename="{safe}"'
 
 
+def too_many_exports() -> ApiError:
+    limit = current_app.config["MAX_ACTIVE_EXPORTS_PER_TOKEN"]
+    detail = (
+        f"This token already has {limit} exports waiting or running. "
+        "Wait until one has finished, then try again."
+    )
+    return ApiError(429, {"detail": detail}, {"Retry-After": str(RETRY_AFTER_SECONDS)})
+
+
+def cancel(context: ExportContext, identifier: str, job_id: str, file_id: str):
+    record = _record_for(context, identifier, job_id, file_id)
+    if record["token_hash"] != context.principal.token_hash:
+        return _gone("Unknown file ID or export failed")
+    jobs.cancel_export(record)
+    return Response(status=204)
+
+
 def _gone(message: str):
     response = jsonify(status="failed", message=message)
     response.status_code = 410
@@ -171,7 +196,12 @@ def event_exporter(organizer: str, event: str, identifier: str):
 
 @blp.route(f"{EVENT}/<identifier>/run/", methods=["POST"])
 @blp.response(202, DownloadLinkSchema)
-@documented((400, "Invalid input parameters"), (404, "Unknown exporter"))
+@documented(
+    (400, "Invalid input parameters"),
+    (404, "Unknown exporter"),
+    (413, "Request body too large"),
+    (429, "Too many exports waiting or running for this token"),
+)
 def event_run(organizer: str, event: str, identifier: str):
     """Start an export of an event"""
     return run(event_context(organizer, event), identifier, "exporters.event_download")
@@ -185,6 +215,15 @@ def event_run(organizer: str, event: str, identifier: str):
 def event_download(organizer: str, event: str, identifier: str, job_id: str, file_id: str):
     """Download the result of an event export"""
     return download(event_context(organizer, event), identifier, job_id, file_id)
+
+
+@blp.route(f"{EVENT}/<identifier>/download/<job_id>/<file_id>/", methods=["DELETE"])
+@blp.response(204)
+@blp.alt_response(410, schema=FailureSchema, description="Started by another token")
+@documented((404, "Unknown or expired"))
+def event_cancel(organizer: str, event: str, identifier: str, job_id: str, file_id: str):
+    """Cancel a waiting or running event export (or delete a finished one's file)"""
+    return cancel(event_context(organizer, event), identifier, job_id, file_id)
 
 
 # Organizer level --------------------------------------------------------------------------
@@ -206,7 +245,12 @@ def organizer_exporter(organizer: str, identifier: str):
 
 @blp.route(f"{ORGANIZER}/<identifier>/run/", methods=["POST"])
 @blp.response(202, DownloadLinkSchema)
-@documented((400, "Invalid input parameters"), (404, "Unknown exporter"))
+@documented(
+    (400, "Invalid input parameters"),
+    (404, "Unknown exporter"),
+    (413, "Request body too large"),
+    (429, "Too many exports waiting or running for this token"),
+)
 def organizer_run(organizer: str, identifier: str):
     """Start an organizer-level export"""
     return run(organizer_context(organizer), identifier, "exporters.organizer_download")
@@ -220,3 +264,12 @@ def organizer_run(organizer: str, identifier: str):
 def organizer_download(organizer: str, identifier: str, job_id: str, file_id: str):
     """Download the result of an organizer-level export"""
     return download(organizer_context(organizer), identifier, job_id, file_id)
+
+
+@blp.route(f"{ORGANIZER}/<identifier>/download/<job_id>/<file_id>/", methods=["DELETE"])
+@blp.response(204)
+@blp.alt_response(410, schema=FailureSchema, description="Started by another token")
+@documented((404, "Unknown or expired"))
+def organizer_cancel(organizer: str, identifier: str, job_id: str, file_id: str):
+    """Cancel a waiting or running organizer-level export (or delete a finished one's file)"""
+    return cancel(organizer_context(organizer), identifier, job_id, file_id)

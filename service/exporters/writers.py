@@ -76,7 +76,7 @@ def write_csv(path: Path, table: Table, dialect: type[csv.Dialect], progress: Pr
     counter = RowCounter(table.total, progress)
     with open(path, "w", encoding="utf-8", newline="") as handle:
         writer = csv.writer(handle, dialect=dialect)
-        writer.writerow(table.columns)
+        writer.writerow([csv_cell(name) for name in table.columns])
         for row in table.rows:
             writer.writerow([csv_cell(v) for v in row])
             counter.tick()
@@ -110,7 +110,7 @@ def write_xlsx(path: Path, sheets: list[tuple[str, Callable[[], Table]]], progre
         table = make_table()
         worksheet = workbook.create_sheet(title=_text(title)[:31])
         counter = RowCounter(table.total, progress, start=index * share, span=share)
-        worksheet.append(table.columns)
+        worksheet.append(xlsx_row(worksheet, table.columns))
         for row in table.rows:
             worksheet.append(xlsx_row(worksheet, row))
             counter.tick()

@@ -1,0 +1,67 @@
+"""Export records: what outlives the RQ job (who, what, parameters, state, file).
+
+A record is a Redis hash that expires with the result (``EXPORT_TTL_HOURS``); a sorted set
+per token lists its exports, newest first. Records hold the token's hash, never the token.
+"""
+
+import time
+from datetime import UTC, datetime
+
+from flask import current_app
+
+from .redis_conn import get_redis
+
+RECORD_KEY = "export:{file_id}"
+TOKEN_INDEX_KEY = "exports-by-token:{token_hash}"
+
+
+def now_iso() -> str:
+    return datetime.now(UTC).isoformat(timespec="seconds")
+
+
+def ttl_seconds() -> int:
+    return int(current_app.config["EXPORT_TTL_HOURS"] * 3600)
+
+
+def save(file_id: str, **fields) -> None:
+    """Create or update a record; every write renews its expiry."""
+    key = RECORD_KEY.format(file_id=file_id)
+    fields["file_id"] = file_id
+    pipe = get_redis().pipeline()
+    pipe.hset(key, mapping={k: "" if v is None else str(v) for k, v in fields.items()})
+    pipe.expire(key, ttl_seconds())
+    pipe.execute()
+
+
+def load(file_id: str) -> dict | None:
+    raw = get_redis().hgetall(RECORD_KEY.format(file_id=file_id))
+    if not raw:
+        return None
+    return {k.decode(): v.decode() for k, v in raw.items()}
+
+
+def add_to_token_index(token_hash: str, file_id: str) -> None:
+    index = TOKEN_INDEX_KEY.format(token_hash=token_hash)
+    pipe = get_redis().pipeline()
+    pipe.zadd(index, {file_id: time.time()})
+    pipe.expire(index, ttl_seconds())
+    pipe.execute()
+
+
+def of_token(token_hash: str) -> list[dict]:
+    """The live records of a token's exports, newest first; expired ones leave the index."""
+    redis = get_redis()
+    index = TOKEN_INDEX_KEY.format(token_hash=token_hash)
+    file_ids = [f.decode() for f in redis.zrevrange(index, 0, -1)]
+    pipe = redis.pipeline()
+    for file_id in file_ids:
+        pipe.hgetall(RECORD_KEY.format(file_id=file_id))
+    records, expired = [], []
+    for file_id, raw in zip(file_ids, pipe.execute(), strict=True):
+        if raw:
+            records.append({k.decode(): v.decode() for k, v in raw.items()})
+        else:
+            expired.append(file_id)
+    if expired:
+        redis.zrem(index, *expired)
+    return records
