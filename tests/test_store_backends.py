@@ -50,6 +50,7 @@ def export_all_formats(database_url: str, export_dir, redis) -> dict[str, bytes]
             "REDIS_URL": REDIS_URL,
             "EXPORT_DIR": str(export_dir),
             "EXPORT_QUEUE": f"exports-backend-{uuid.uuid4().hex[:8]}",
+            "MAX_ACTIVE_EXPORTS_PER_TOKEN": 10,
             "SERVER_NAME": "testserver",
         }
     )
