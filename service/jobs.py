@@ -70,10 +70,13 @@ class StartedExport:
 def _claim_slot(token_hash: str, file_id: str) -> None:
     if fair_use.claim(token_hash, file_id):
         return
-    # A slot may still be held by an export that ended without releasing it.
+    # A slot may still be held by an export that ended without releasing it (its worker
+    # was killed). Exports still waiting, or being started right now, keep theirs.
     for holder in fair_use.holders(token_hash):
         record = records.load(holder)
-        if record is None or current_state(record).status not in ACTIVE_STATES:
+        if record is None or record["state"] == "waiting":
+            continue
+        if current_state(record).status not in ACTIVE_STATES:
             fair_use.release(token_hash, holder)
     if not fair_use.claim(token_hash, file_id):
         raise TooManyExports()

@@ -1,6 +1,8 @@
 """Fixtures: an app on a fresh SQLite store with demo data, real Redis, real RQ workers."""
 
+import contextlib
 import os
+import signal
 import subprocess
 import sys
 import time
@@ -126,25 +128,86 @@ def run_jobs(app):
 
 
 @pytest.fixture
-def worker_process(app, store_url, export_dir, redis):
-    """A real ``python worker.py`` in its own process, on the test store and queue."""
-    env = {
-        **os.environ,
-        "DATABASE_URL": store_url,
-        "REDIS_URL": REDIS_URL,
-        "EXPORT_DIR": str(export_dir),
-        "EXPORT_QUEUE": app.config["EXPORT_QUEUE"],
-    }
-    process = subprocess.Popen(
-        [sys.executable, "worker.py"], cwd=ROOT, env=env, start_new_session=True
-    )
-    time.sleep(0.5)
-    yield process
-    process.terminate()
+def start_worker(app, store_url, export_dir, redis):
+    """Start real ``python worker.py`` processes (own process groups); all stopped at the end."""
+    processes = []
+
+    def start(**env_overrides) -> subprocess.Popen:
+        env = {
+            **os.environ,
+            "DATABASE_URL": store_url,
+            "REDIS_URL": REDIS_URL,
+            "EXPORT_DIR": str(export_dir),
+            "EXPORT_QUEUE": app.config["EXPORT_QUEUE"],
+            **env_overrides,
+        }
+        process = subprocess.Popen(
+            [sys.executable, "worker.py"], cwd=ROOT, env=env, start_new_session=True
+        )
+        processes.append(process)
+        time.sleep(0.5)
+        return process
+
+    yield start
+    for process in processes:
+        stop_process_group(process)
+
+
+def stop_process_group(process: subprocess.Popen) -> None:
+    """Stop a worker and its work horse, which would otherwise outlive it."""
+    if process.poll() is not None:
+        return
     try:
+        os.killpg(process.pid, signal.SIGTERM)
         process.wait(timeout=10)
-    except subprocess.TimeoutExpired:
-        process.kill()
+    except (ProcessLookupError, subprocess.TimeoutExpired):
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(process.pid, signal.SIGKILL)
+        process.wait(timeout=10)
+
+
+@pytest.fixture
+def worker_process(start_worker):
+    """One real worker process on the test store and queue."""
+    return start_worker()
+
+
+class Festival:
+    """A bigger event (3,000 orders) whose exports run long enough to watch and disturb."""
+
+    organizer = "festival"
+    event = "bigfest"
+
+    def __init__(self, token: str):
+        self.headers = {"Authorization": f"Token {token}"}
+
+    def run_url(self, identifier: str = "orderlist") -> str:
+        return (
+            f"/api/v1/organizers/{self.organizer}/events/{self.event}/exporters/{identifier}/run/"
+        )
+
+
+@pytest.fixture(scope="session")
+def festival(app, demo) -> Festival:
+    with app.app_context():
+        session = get_session()
+        result = generate_demo_data(
+            session, Festival.organizer, Festival.event, orders=3000, seed=7
+        )
+        organizer = session.get(Organizer, result.organizer_id)
+        token = create_team_token(session, organizer, "festival")
+        session.commit()
+    return Festival(token)
+
+
+def wait_for(client, url: str, headers: dict, until, timeout: float = 60.0, interval=0.05):
+    """Poll a download URL until ``until(response)`` holds; returns the last response."""
+    deadline = time.monotonic() + timeout
+    while True:
+        response = client.get(url, headers=headers)
+        if until(response) or time.monotonic() > deadline:
+            return response
+        time.sleep(interval)
 
 
 def path_of(download_url: str) -> str:

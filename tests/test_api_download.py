@@ -187,30 +187,15 @@ def test_cleanup_deletes_old_files_and_the_download_becomes_404(client, demo, ru
 
 
 def test_a_real_worker_reports_rising_progress_until_the_file_is_ready(
-    client, app, redis, worker_process
+    client, festival, worker_process
 ):
     """409 waiting/running with a percentage that never falls, then 200."""
-    from service.auth import create_team_token
-    from service.store import get_session
-    from service.store.demo import generate_demo_data
-    from service.store.models import Organizer
-
-    with app.app_context():
-        session = get_session()
-        result = generate_demo_data(session, "festival", "bigfest", orders=3000, seed=7)
-        organizer = session.get(Organizer, result.organizer_id)
-        headers = {"Authorization": f"Token {create_team_token(session, organizer, 'fest')}"}
-        session.commit()
-    response = client.post(
-        "/api/v1/organizers/festival/events/bigfest/exporters/orderlist/run/",
-        headers=headers,
-        json={"_format": "xlsx"},
-    )
+    response = client.post(festival.run_url(), headers=festival.headers, json={"_format": "xlsx"})
     assert response.status_code == 202
     url = path_of(response.json["download"])
     seen, deadline = [], time.monotonic() + 120
     while time.monotonic() < deadline:
-        response = client.get(url, headers=headers)
+        response = client.get(url, headers=festival.headers)
         if response.status_code != 409:
             break
         seen.append((response.json["status"], response.json["percentage"]))

@@ -19,7 +19,8 @@ def for_organizer() -> list[type[BaseExporter]]:
 
 
 def _load_builtin_exporters() -> None:
-    from . import orderlist  # noqa: F401
+    from . import json_export, orderlist  # noqa: F401
+    from . import checkinlist, eventdata, itemdata, mailaddrs, paymentlist, quotalist  # noqa: F401
 
 
 _load_builtin_exporters()

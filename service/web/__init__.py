@@ -1,13 +1,40 @@
-"""Pages for people. For now, a front page that points to the API and the README."""
+"""Pages for people: sign in with an API token, start exports, watch them, download them.
 
-from flask import Blueprint, Flask, render_template
+They call the same catalogue and job functions as the API and show the same job states.
+Templates live in ``service/templates``, the stylesheet in ``service/static``.
+"""
 
-blp = Blueprint("web", __name__)
+from flask import Flask
+
+from . import account, csrf, dashboard, exporter_forms, exports  # noqa: F401  (add routes)
+from .blueprint import blp
+
+SECURITY_HEADERS = {
+    # Everything the pages use comes from this site; nothing may frame them.
+    "Content-Security-Policy": "default-src 'self'; frame-ancestors 'none'; form-action 'self'",
+    "X-Content-Type-Options": "nosniff",
+    "Referrer-Policy": "same-origin",
+    "Cache-Control": "no-store",
+}
 
 
-@blp.get("/")
-def index():
-    return render_template("index.html")
+@blp.before_request
+def _protect_forms():
+    csrf.protect()
+
+
+@blp.after_request
+def _add_security_headers(response):
+    for name, value in SECURITY_HEADERS.items():
+        response.headers.setdefault(name, value)
+    return response
+
+
+@blp.app_context_processor
+def _template_helpers():
+    from .presenters import format_time
+
+    return {"csrf_token": csrf.token, "format_time": format_time}
 
 
 def init_app(app: Flask) -> None:

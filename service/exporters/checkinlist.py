@@ -1,0 +1,266 @@
+"""``checkinlist``, "Check-in list": the attendees a check-in list admits, with when they were
+last checked in and out on that list, as pretix's ``CSVCheckinList`` lists them.
+
+Which positions (as pretix): not canceled, of paid orders, and of pending ones too if the
+list includes pending orders; of any product if the list covers all products, otherwise of
+the products the list names (the store records none, so such a list admits nobody).
+
+``status`` keeps pretix's values: "1" checked in (ever entered), "2" present (entered and
+not left since), "3" checked in but left (last exit at or after last entry), "0" not
+checked in, "" everyone. Only successful scans count. ``sort`` by name (attendee, else the
+parent ticket's attendee, else the invoice name, else the order code), by order code and
+position, or by order date newest first, each with the position id as tie-breaker.
+
+Names, emails and answers of an add-on fall back to its parent ticket's, as in pretix.
+Columns keep pretix's names and order where the store has the field.
+"""
+
+from collections import defaultdict
+from collections.abc import Iterator
+
+from sqlalchemy import and_, case, false, func, or_, select
+from sqlalchemy.orm import aliased
+
+from ..store import queries
+from ..store.catalog_queries import SortKey, iter_keyset, load_catalogue
+from ..store.models import Checkin, CheckinList, Order, OrderPosition, Question, QuestionAnswer
+from . import params, register
+from .base import ExportError, ListExporter
+from .base_types import Table
+from .localtime import EventClock
+from .orderlist import yes_no
+
+STATUS_LABELS = {
+    "": "All attendees",
+    "1": "Checked in",
+    "2": "Present",
+    "3": "Checked in but left",
+    "0": "Not checked in",
+}
+SORT_LABELS = {"name": "Attendee name", "code": "Order code", "order_datetime": "Order date"}
+
+Parent = aliased(OrderPosition)
+
+
+@register
+class CheckinListExporter(ListExporter):
+    identifier = "checkinlist"
+    verbose_name = "Check-in list"
+    file_stem = "checkin"
+
+    def _event_id(self) -> int:
+        return self.scope.events[0].id
+
+    def additional_fields(self) -> dict[str, params.Param]:
+        lists = self.session.execute(
+            select(CheckinList.id, CheckinList.name)
+            .where(CheckinList.event_id == self._event_id())
+            .order_by(CheckinList.id)
+        ).all()
+        questions = self.session.execute(
+            select(Question.id, Question.question)
+            .where(Question.event_id == self._event_id())
+            .order_by(Question.position, Question.id)
+        ).all()
+        return {
+            "list": params.Choice(
+                [i for i, _ in lists], required=True, labels={i: n for i, n in lists}
+            ),
+            "secrets": params.Boolean(),
+            "attention_only": params.Boolean(),
+            "status": params.Choice(list(STATUS_LABELS), labels=STATUS_LABELS),
+            "sort": params.Choice(list(SORT_LABELS), labels=SORT_LABELS),
+            "questions": params.MultipleChoice(
+                [i for i, _ in questions], labels={i: q for i, q in questions}
+            ),
+        }
+
+    # The query -----------------------------------------------------------------------------
+    def _scans(self, list_id: int):
+        """Last successful entry and exit per position on the list."""
+        return (
+            select(
+                Checkin.position_id,
+                func.max(case((Checkin.type == "entry", Checkin.datetime))).label("last_entry"),
+                func.max(case((Checkin.type == "exit", Checkin.datetime))).label("last_exit"),
+            )
+            .where(Checkin.list_id == list_id, Checkin.successful.is_(True))
+            .group_by(Checkin.position_id)
+            .subquery()
+        )
+
+    def _conditions(self, checkin_list, scans, form: dict) -> list:
+        statuses = ["p", "n"] if checkin_list.include_pending else ["p"]
+        conditions = [
+            Order.event_id == self._event_id(),
+            Order.status.in_(statuses),
+            OrderPosition.canceled.is_(False),
+        ]
+        if not checkin_list.all_products:
+            conditions.append(false())
+        if form.get("attention_only"):
+            conditions.append(Order.checkin_attention.is_(True))
+        entry, exit_ = scans.c.last_entry, scans.c.last_exit
+        status = form.get("status") or ""
+        if status == "1":
+            conditions.append(entry.is_not(None))
+        elif status == "2":
+            conditions.append(and_(entry.is_not(None), or_(exit_.is_(None), exit_ < entry)))
+        elif status == "3":
+            conditions.append(and_(entry.is_not(None), exit_.is_not(None), exit_ >= entry))
+        elif status == "0":
+            conditions.append(entry.is_(None))
+        return conditions
+
+    @staticmethod
+    def _joined(query, scans):
+        return (
+            query.join(Order, Order.id == OrderPosition.order_id)
+            .outerjoin(Parent, Parent.id == OrderPosition.addon_to_id)
+            .outerjoin(scans, scans.c.position_id == OrderPosition.id)
+        )
+
+    @staticmethod
+    def _sort_keys(sort: str) -> list[SortKey]:
+        if sort == "code":
+            return [SortKey(Order.code), SortKey(OrderPosition.positionid), SortKey(OrderPosition.id)]
+        if sort == "order_datetime":
+            return [SortKey(Order.datetime, descending=True), SortKey(OrderPosition.id)]
+        name = func.coalesce(
+            func.nullif(OrderPosition.attendee_name, ""),
+            func.nullif(Parent.attendee_name, ""),
+            func.nullif(Order.invoice_name, ""),
+            Order.code,
+        )
+        return [SortKey(name), SortKey(OrderPosition.id)]
+
+    # The table -----------------------------------------------------------------------------
+    def table(self, form: dict) -> Table:
+        checkin_list = self.session.get(CheckinList, form["list"])
+        if checkin_list is None or checkin_list.event_id != self._event_id():
+            raise ExportError("The check-in list does not exist any more.")
+        scans = self._scans(checkin_list.id)
+        conditions = self._conditions(checkin_list, scans, form)
+        questions = self.session.execute(
+            select(Question.id, Question.question)
+            .where(Question.id.in_(form.get("questions") or []))
+            .order_by(Question.position, Question.id)
+        ).all()
+        columns = ["Order code", "Attendee name", "Product", "Price", "Checked in", "Checked out"]
+        if checkin_list.include_pending:
+            columns.append("Paid")
+        if form.get("secrets"):
+            columns.append("Secret")
+        columns += ["Email", "Phone number", *(q.question for q in questions)]
+        columns += [
+            "Company",
+            "Order date",
+            "Order time",
+            "Requires special attention",
+            "Comment",
+            "Blocked",
+            "Valid from",
+            "Valid until",
+            "Address",
+            "ZIP code",
+            "City",
+            "Country",
+            "State",
+        ]
+        total = self.session.scalar(
+            self._joined(select(func.count()).select_from(OrderPosition), scans).where(*conditions)
+        )
+        query = self._joined(
+            select(
+                *queries.POSITION_COLUMNS,
+                Order.code,
+                Order.datetime.label("order_datetime"),
+                Order.status,
+                Order.email,
+                Order.phone,
+                Order.comment,
+                Order.checkin_attention,
+                Order.invoice_name,
+                Order.invoice_company,
+                Order.invoice_street,
+                Order.invoice_zipcode,
+                Order.invoice_city,
+                Order.invoice_country,
+                Order.invoice_state,
+                Parent.attendee_name.label("parent_name"),
+                Parent.attendee_email.label("parent_email"),
+                scans.c.last_entry,
+                scans.c.last_exit,
+            ).select_from(OrderPosition),
+            scans,
+        ).where(*conditions)
+        chunks = iter_keyset(self.session, query, self._sort_keys(form.get("sort") or "name"))
+        return Table(columns, total, self._rows(chunks, checkin_list, form, questions))
+
+    def _answers(self, chunk, questions) -> dict[int, dict[int, str]]:
+        """Answers per position, an add-on's own answers over its parent ticket's."""
+        if not questions:
+            return {}
+        own_ids = {row.id for row in chunk}
+        parent_ids = {row.addon_to_id for row in chunk if row.addon_to_id}
+        given: dict[int, dict[int, str]] = defaultdict(dict)
+        for position_id, question_id, answer in self.session.execute(
+            select(QuestionAnswer.position_id, QuestionAnswer.question_id, QuestionAnswer.answer)
+            .where(
+                QuestionAnswer.position_id.in_(own_ids | parent_ids),
+                QuestionAnswer.question_id.in_([q.id for q in questions]),
+            )
+        ):
+            given[position_id][question_id] = answer
+        return {
+            row.id: {**given.get(row.addon_to_id, {}), **given.get(row.id, {})} for row in chunk
+        }
+
+    def _rows(self, chunks, checkin_list, form: dict, questions) -> Iterator[list]:
+        event_id = self._event_id()
+        clock = EventClock(self.scope.events)
+        catalogue = load_catalogue(self.session, event_id)
+        for chunk in chunks:
+            answers = self._answers(chunk, questions)
+            for row in chunk:
+                ordered = clock.local(event_id, row.order_datetime)
+                row_cells = [
+                    row.code,
+                    row.attendee_name or row.parent_name or row.invoice_name,
+                    catalogue.product_label(row.item_id, row.variation_id),
+                    row.price,
+                    clock.local_or_none(event_id, row.last_entry),
+                    clock.local_or_none(event_id, row.last_exit),
+                ]
+                if checkin_list.include_pending:
+                    row_cells.append(yes_no(row.status == "p"))
+                if form.get("secrets"):
+                    row_cells.append(row.secret)
+                row_cells += [
+                    row.attendee_email or row.parent_email or row.email or "",
+                    row.phone or "",
+                    *(answers.get(row.id, {}).get(q.id, "") for q in questions),
+                    row.company or row.invoice_company,
+                    ordered.date(),
+                    ordered.strftime("%H:%M:%S"),
+                    yes_no(row.checkin_attention),
+                    row.comment,
+                    yes_no(bool(row.blocked)),
+                    clock.local_or_none(event_id, row.valid_from),
+                    clock.local_or_none(event_id, row.valid_until),
+                    *self._address(row),
+                ]
+                yield row_cells
+
+    @staticmethod
+    def _address(row) -> list:
+        """The attendee's address if the position has one, else the invoice address."""
+        if row.street or row.zipcode or row.city:
+            return [row.street, row.zipcode, row.city, row.country, row.state]
+        return [
+            row.invoice_street,
+            row.invoice_zipcode,
+            row.invoice_city,
+            row.invoice_country,
+            row.invoice_state,
+        ]

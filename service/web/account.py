@@ -1,0 +1,28 @@
+"""Signing in with an API token and signing out."""
+
+from flask import flash, g, redirect, render_template, request, url_for
+
+from . import session_auth
+from .blueprint import blp
+
+INVALID_TOKEN = "This token is not valid. Check that you pasted the whole token, and that it has not been revoked."
+
+
+@blp.route("/login", methods=["GET", "POST"])
+def login():
+    if request.method == "GET":
+        if session_auth.current_principal() is not None:
+            return redirect(url_for("web.index"))
+        return render_template("login.html")
+    principal = session_auth.sign_in(request.form.get("token", ""))
+    if principal is None:
+        return render_template("login.html", error=INVALID_TOKEN), 401
+    g.principal = principal
+    return redirect(url_for("web.index"), code=303)
+
+
+@blp.post("/logout")
+def logout():
+    session_auth.sign_out()
+    flash("You have signed out.")
+    return redirect(url_for("web.login"), code=303)
