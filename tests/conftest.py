@@ -173,7 +173,7 @@ def worker_process(start_worker):
 
 
 class Festival:
-    """A bigger event (3,000 orders) whose exports run long enough to watch and disturb."""
+    """A bigger event (30,000 orders) whose exports run long enough to watch and disturb."""
 
     organizer = "festival"
     event = "bigfest"
@@ -192,7 +192,7 @@ def festival(app, demo) -> Festival:
     with app.app_context():
         session = get_session()
         result = generate_demo_data(
-            session, Festival.organizer, Festival.event, orders=3000, seed=7
+            session, Festival.organizer, Festival.event, orders=30_000, seed=7
         )
         organizer = session.get(Organizer, result.organizer_id)
         token = create_team_token(session, organizer, "festival")

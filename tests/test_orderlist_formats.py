@@ -714,11 +714,6 @@ def test_items_exports_only_orders_with_that_product(sheet_key, export, store):
     assert_rows_match(sheet, expected_rows(store, expected, sheet_key))
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="BUG: the positions count query auto-correlates the items EXISTS subquery "
-    "(service/store/queries.py OrderFilter.conditions) -> InvalidRequestError, 410",
-)
 @pytest.mark.parametrize("fmt", ["positions:default", "xlsx"])
 def test_items_restricts_positions_to_that_product(fmt, export, store):
     workshop = workshop_ticket(store)

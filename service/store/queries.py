@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from sqlalchemy import and_, exists, func, or_, select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, aliased
 
 from .models import (
     Checkin,
@@ -138,10 +138,10 @@ class OrderFilter:
         if self.created:
             conditions.append(or_(*(self._created_in(e, *b) for e, b in self.created.items())))
         if self.item_ids is not None:
+            # An alias of its own, so the subquery never merges with an outer join on positions.
+            line = aliased(OrderPosition)
             conditions.append(
-                exists().where(
-                    OrderPosition.order_id == Order.id, OrderPosition.item_id.in_(self.item_ids)
-                )
+                exists().where(line.order_id == Order.id, line.item_id.in_(self.item_ids))
             )
         return conditions
 
