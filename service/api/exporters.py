@@ -38,12 +38,45 @@ AUTH_ERRORS = (
 RETRY_AFTER_SECONDS = 5
 
 
+# ``{"detail": "..."}`` for a body that is not a JSON object, else ``{"field": ["message"]}``.
+VALIDATION_ERRORS = {
+    "type": "object",
+    "additionalProperties": {
+        "oneOf": [{"type": "string"}, {"type": "array", "items": {"type": "string"}}]
+    },
+}
+
+
+RUN_BODY = {
+    "required": True,
+    "description": (
+        "The exporter's parameters, as listed in its `input_parameters`: which are required "
+        "and which values are valid depends on the exporter."
+    ),
+    "content": {
+        "application/json": {
+            "schema": {
+                "type": "object",
+                "properties": {
+                    "_format": {"type": "string"},
+                    "events": {"type": "array", "items": {"type": "string"}},
+                    "all_events": {"type": "boolean"},
+                },
+                "additionalProperties": True,
+            },
+            "example": {"_format": "xlsx"},
+        }
+    },
+}
+
+
 def documented(*codes):
     """Add the error responses each endpoint shares to the OpenAPI description."""
 
     def decorate(view):
         for code, text in AUTH_ERRORS + codes:
-            view = blp.alt_response(code, schema=DetailSchema, description=text)(view)
+            schema = VALIDATION_ERRORS if code == 400 else DetailSchema
+            view = blp.alt_response(code, schema=schema, description=text)(view)
         return view
 
     return decorate
@@ -202,6 +235,7 @@ def event_exporter(organizer: str, event: str, identifier: str):
     (413, "Request body too large"),
     (429, "Too many exports waiting or running for this token"),
 )
+@blp.doc(requestBody=RUN_BODY)
 def event_run(organizer: str, event: str, identifier: str):
     """Start an export of an event"""
     return run(event_context(organizer, event), identifier, "exporters.event_download")
@@ -251,6 +285,7 @@ def organizer_exporter(organizer: str, identifier: str):
     (413, "Request body too large"),
     (429, "Too many exports waiting or running for this token"),
 )
+@blp.doc(requestBody=RUN_BODY)
 def organizer_run(organizer: str, identifier: str):
     """Start an organizer-level export"""
     return run(organizer_context(organizer), identifier, "exporters.organizer_download")
