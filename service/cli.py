@@ -1,4 +1,8 @@
-"""Operator commands: ``flask --app wsgi init-db | demo-data | create-token``."""
+"""Operator commands: ``flask --app wsgi init-db | demo-data | create-token | import-json``."""
+
+import sys
+from contextlib import contextmanager
+from pathlib import Path
 
 import click
 from flask import Flask
@@ -13,6 +17,7 @@ def init_app(app: Flask) -> None:
     app.cli.add_command(init_db)
     app.cli.add_command(demo_data)
     app.cli.add_command(create_token)
+    app.cli.add_command(import_json)
 
 
 @click.command("init-db")
@@ -73,3 +78,45 @@ def create_token(organizer_slug: str, event_slugs: tuple, permissions: tuple) ->
     )
     session.commit()
     click.echo(token)
+
+
+# Files with more orders than this get progress bars on stderr.
+PROGRESS_BAR_ORDERS = 1000
+
+
+@contextmanager
+def _progress(total: int, label: str):
+    """A ``click.progressbar`` on stderr for big imports; a no-op for small ones."""
+    if total <= PROGRESS_BAR_ORDERS:
+        yield lambda _count: None
+        return
+    with click.progressbar(length=total, label=label, file=sys.stderr) as bar:
+        yield bar.update
+
+
+@click.command("import-json")
+@click.argument("organizer_slug")
+@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+def import_json(organizer_slug: str, file: Path) -> None:
+    """Import FILE, pretix's "Order data (JSON)" export, as a new event of ORGANIZER.
+
+    The organizer is created if it does not exist. Nothing is written unless the whole file
+    can be imported.
+    """
+    from .store import importer
+
+    create_all(get_engine())
+    session = get_session()
+    try:
+        job = importer.JsonImport(session, organizer_slug, importer.load(file))
+        with _progress(job.order_count, "Checking orders") as advance:
+            job.check(advance)
+        with _progress(job.order_count, "Writing orders") as advance:
+            result = job.write(advance)
+    except importer.ImportRefused as exc:
+        session.rollback()
+        raise click.ClickException(f"{file}: {exc}") from None
+    counts = ", ".join(f"{name}: {number}" for name, number in result.counts.items())
+    created = " (created)" if result.organizer_created else ""
+    click.echo(f"organizer: {result.organizer}{created}  events: {', '.join(result.events)}")
+    click.echo(counts)

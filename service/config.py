@@ -32,6 +32,6 @@ class Config:
         self.OPENAPI_URL_PREFIX = "/api/v1"
         self.OPENAPI_JSON_PATH = "openapi.json"
         self.JSON_SORT_KEYS = False
-        # The pages keep their session (a token's hash) in this cookie: no scripts, no cross-site posts.
+        # The pages' session cookie (a token's hash): out of scripts' reach, not on cross-site POSTs
         self.SESSION_COOKIE_HTTPONLY = True
         self.SESSION_COOKIE_SAMESITE = "Lax"

@@ -10,6 +10,7 @@ import errno
 import json
 import logging
 import os
+import resource
 import threading
 import uuid
 from dataclasses import dataclass
@@ -255,6 +256,7 @@ def _write_export(file_id: str, record: dict) -> dict | None:
         filename=result.filename,
         content_type=result.content_type,
         size=size,
+        peak_rss_kb=resource.getrusage(resource.RUSAGE_SELF).ru_maxrss,
     )
     return {"filename": result.filename, "size": size}
 

@@ -24,7 +24,7 @@ def test_missing_token_is_401_with_challenge(client, demo):
         "Token a b",
         "Token " + "x" * 500,
         "Token ../../etc/passwd",
-        "Token \u00e4\u00f6\u00fc\u00e4\u00f6\u00fc\u00e4\u00f6\u00fc\u00e4\u00f6\u00fc\u00e4\u00f6\u00fc\u00e4",
+        "Token " + "\u00e4\u00f6\u00fc" * 6,
     ],
 )
 def test_malformed_or_unknown_token_is_401(client, demo, header):

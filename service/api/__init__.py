@@ -10,6 +10,7 @@ from redis.exceptions import TimeoutError as RedisTimeoutError
 from sqlalchemy.exc import OperationalError
 from werkzeug.exceptions import HTTPException
 
+from ..web.errors import error_page, is_page_request
 from .errors import ApiError, http_exception_body, respond
 
 log = logging.getLogger(__name__)
@@ -23,6 +24,11 @@ class Blueprint(flask_smorest.Blueprint):
 
 class Api(flask_smorest.Api):
     def handle_http_exception(self, error: HTTPException):
+        """JSON for the API, an HTML page for people: the handler is app-wide."""
+        if is_page_request():
+            custom = error.description != type(error).description
+            headers = {k: v for k, v in error.get_headers() if k.lower() != "content-type"}
+            return error_page(error.code or 500, error.description if custom else None, headers)
         response = jsonify(http_exception_body(error))
         response.status_code = error.code or 500
         for name, value in error.get_headers():
@@ -33,6 +39,8 @@ class Api(flask_smorest.Api):
 
 def _unavailable(error: Exception):
     log.warning("Dependency unavailable while serving %s: %s", request.path, error)
+    if is_page_request():
+        return error_page(503, headers={"Retry-After": RETRY_AFTER_SECONDS})
     return respond(
         ApiError(
             503,
@@ -44,6 +52,8 @@ def _unavailable(error: Exception):
 
 def _internal_error(error: Exception):
     log.exception("Unhandled error while serving %s", request.path)
+    if is_page_request():
+        return error_page(500)
     return respond(ApiError(500, {"detail": "Internal error"}))
 
 

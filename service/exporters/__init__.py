@@ -19,8 +19,16 @@ def for_organizer() -> list[type[BaseExporter]]:
 
 
 def _load_builtin_exporters() -> None:
-    from . import json_export, orderlist  # noqa: F401
-    from . import checkinlist, eventdata, itemdata, mailaddrs, paymentlist, quotalist  # noqa: F401
+    from . import (  # noqa: F401
+        checkinlist,
+        eventdata,
+        itemdata,
+        json_export,
+        mailaddrs,
+        orderlist,
+        paymentlist,
+        quotalist,
+    )
 
 
 _load_builtin_exporters()

@@ -123,7 +123,11 @@ class CheckinListExporter(ListExporter):
     @staticmethod
     def _sort_keys(sort: str) -> list[SortKey]:
         if sort == "code":
-            return [SortKey(Order.code), SortKey(OrderPosition.positionid), SortKey(OrderPosition.id)]
+            return [
+                SortKey(Order.code),
+                SortKey(OrderPosition.positionid),
+                SortKey(OrderPosition.id),
+            ]
         if sort == "order_datetime":
             return [SortKey(Order.datetime, descending=True), SortKey(OrderPosition.id)]
         name = func.coalesce(
@@ -205,8 +209,9 @@ class CheckinListExporter(ListExporter):
         parent_ids = {row.addon_to_id for row in chunk if row.addon_to_id}
         given: dict[int, dict[int, str]] = defaultdict(dict)
         for position_id, question_id, answer in self.session.execute(
-            select(QuestionAnswer.position_id, QuestionAnswer.question_id, QuestionAnswer.answer)
-            .where(
+            select(
+                QuestionAnswer.position_id, QuestionAnswer.question_id, QuestionAnswer.answer
+            ).where(
                 QuestionAnswer.position_id.in_(own_ids | parent_ids),
                 QuestionAnswer.question_id.in_([q.id for q in questions]),
             )

@@ -336,8 +336,7 @@ class JSONExporter(BaseExporter):
             ],
             "total": money(order.total),
             "positions": [
-                self._position(p, answers.get(p.id, []), checkins.get(p.id, []))
-                for p in positions
+                self._position(p, answers.get(p.id, []), checkins.get(p.id, [])) for p in positions
             ],
             "payments": [
                 {

@@ -76,9 +76,7 @@ class _Kind:
 PAYMENTS = _Kind(
     OrderPayment, OrderPayment.payment_date, "payment_states", "P", PAYMENT_STATES, 1, 0
 )
-REFUNDS = _Kind(
-    OrderRefund, OrderRefund.execution_date, "refund_states", "R", REFUND_STATES, -1, 1
-)
+REFUNDS = _Kind(OrderRefund, OrderRefund.execution_date, "refund_states", "R", REFUND_STATES, -1, 1)
 
 
 @register
@@ -102,7 +100,10 @@ class PaymentListExporter(ListExporter):
             Order.event_id.in_([e.id for e in self.scope.events]),
             model.state.in_(form.get(kind.states_parameter) or []),
         ]
-        for name, column in (("start_date_range", model.created), ("end_date_range", kind.completed)):
+        for name, column in (
+            ("start_date_range", model.created),
+            ("end_date_range", kind.completed),
+        ):
             if form.get(name):
                 conditions.append(self._within(form[name], column))
         return conditions

@@ -12,10 +12,10 @@ Paid and pending counts are sales figures of the orders, so the exporter needs t
 permission, as in pretix.
 """
 
+from ..store.catalog_queries import load_catalogue, quota_sales
 from . import register
 from .base import ListExporter
 from .base_types import Table
-from ..store.catalog_queries import load_catalogue, quota_sales
 
 COLUMNS = [
     "Quota name",

@@ -40,16 +40,20 @@ def _after(keys: Sequence[SortKey], values: Sequence) -> object:
     alternatives = []
     for index, key in enumerate(keys):
         equal = [keys[j].expression == values[j] for j in range(index)]
-        beyond = key.expression < values[index] if key.descending else key.expression > values[index]
+        beyond = (
+            key.expression < values[index] if key.descending else key.expression > values[index]
+        )
         alternatives.append(and_(*equal, beyond))
     return or_(*alternatives)
 
 
 def iter_keyset(
-    session: Session, query: Select, keys: Sequence[SortKey], chunk_size: int = CHUNK_SIZE
+    session: Session, query: Select, keys: Sequence[SortKey], chunk_size: int | None = None
 ) -> Iterator[list]:
-    """The rows of ``query`` in ``keys`` order, ``chunk_size`` at a time, each chunk resuming
-    after the last row of the one before (no OFFSET, no server-side cursor held open)."""
+    """The rows of ``query`` in ``keys`` order, ``chunk_size`` (default ``CHUNK_SIZE``) at a
+    time, each chunk resuming after the last row of the one before (no OFFSET, no
+    server-side cursor held open)."""
+    chunk_size = chunk_size or CHUNK_SIZE
     labels = [f"_sort_key_{index}" for index in range(len(keys))]
     query = query.add_columns(*(k.expression.label(n) for k, n in zip(keys, labels, strict=True)))
     ordering = [k.expression.desc() if k.descending else k.expression.asc() for k in keys]

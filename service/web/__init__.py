@@ -8,6 +8,7 @@ from flask import Flask
 
 from . import account, csrf, dashboard, exporter_forms, exports  # noqa: F401  (add routes)
 from .blueprint import blp
+from .presenters import format_time
 
 SECURITY_HEADERS = {
     # Everything the pages use comes from this site; nothing may frame them.
@@ -32,8 +33,6 @@ def _add_security_headers(response):
 
 @blp.app_context_processor
 def _template_helpers():
-    from .presenters import format_time
-
     return {"csrf_token": csrf.token, "format_time": format_time}
 
 

@@ -5,7 +5,10 @@ from flask import flash, g, redirect, render_template, request, url_for
 from . import session_auth
 from .blueprint import blp
 
-INVALID_TOKEN = "This token is not valid. Check that you pasted the whole token, and that it has not been revoked."
+INVALID_TOKEN = (
+    "This token is not valid. Check that you pasted the whole token, "
+    "and that it has not been revoked."
+)
 
 
 @blp.route("/login", methods=["GET", "POST"])

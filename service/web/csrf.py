@@ -12,7 +12,10 @@ from flask import abort, request, session
 
 SESSION_KEY = "csrf_token"
 FORM_FIELD = "csrf_token"
-REFUSED = "The form could not be accepted: it has expired or did not come from this site. Reload the page and try again."
+REFUSED = (
+    "The form could not be accepted: it has expired or did not come from this site. "
+    "Reload the page and try again."
+)
 
 
 def token() -> str:
@@ -34,7 +37,5 @@ def protect() -> None:
         return
     expected = session.get(SESSION_KEY)
     sent = request.form.get(FORM_FIELD, "")
-    if not isinstance(expected, str) or not hmac.compare_digest(
-        sent.encode(), expected.encode()
-    ):
+    if not isinstance(expected, str) or not hmac.compare_digest(sent.encode(), expected.encode()):
         abort(400, description=REFUSED)

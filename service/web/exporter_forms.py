@@ -29,6 +29,23 @@ def organizer_context(organizer: str) -> catalog.ExportContext:
         abort(403)
 
 
+def run_url(context: catalog.ExportContext, identifier: str) -> str:
+    """Where the form posts; the anchor brings a form shown again with errors into view."""
+    scope = context.scope
+    anchor = f"exporter-{identifier}"
+    if context.is_event_level:
+        return url_for(
+            "web.event_run",
+            organizer=scope.organizer.slug,
+            event=scope.event.slug,
+            identifier=identifier,
+            _anchor=anchor,
+        )
+    return url_for(
+        "web.organizer_run", organizer=scope.organizer.slug, identifier=identifier, _anchor=anchor
+    )
+
+
 def render_page(context, submitted=None, errors=None, general=None, status=200, headers=None):
     """The exporters with their forms; the one in ``submitted`` is filled in again."""
     sections = []
@@ -43,11 +60,7 @@ def render_page(context, submitted=None, errors=None, general=None, status=200, 
                     errors if is_submitted else None,
                 ),
                 "general": general if is_submitted else [],
-                "action": url_for(
-                    "web.event_run" if context.is_event_level else "web.organizer_run",
-                    **request.view_args,
-                    identifier=exporter.identifier,
-                ),
+                "action": run_url(context, exporter.identifier),
             }
         )
     scope = context.scope

@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 from werkzeug.datastructures import MultiDict
 
 from ..exporters import dateframes, params
+from .presenters import label_of
 
 BOTH_FRAMES = "Choose a period or dates, not both."
 KEYWORD_LABELS = {
@@ -80,12 +81,8 @@ def keyword_part(name: str) -> str:
     return f"{name}-keyword"
 
 
-def label_of(name: str, declared: params.Param) -> str:
-    explicit = declared.metadata.get("label")
-    if explicit:
-        return explicit
-    words = name.strip("_").replace("_", " ")
-    return words[:1].upper() + words[1:]
+def label_for(name: str, declared: params.Param) -> str:
+    return declared.metadata.get("label") or label_of(name)
 
 
 def _options(values: list, labels: dict, chosen: set[str], blank: bool) -> list[Option]:
@@ -108,7 +105,7 @@ def describe(
     for name, declared_field in declared.items():
         control = FormField(
             name=name,
-            label=label_of(name, declared_field),
+            label=label_for(name, declared_field),
             widget=declared_field.widget,
             required=bool(declared_field.required),
             errors=list(errors.get(name, [])),

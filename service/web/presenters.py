@@ -38,15 +38,24 @@ class ExportRow:
         return format_duration((self.finished - self.created).total_seconds())
 
     @property
+    def parameter_texts(self) -> list[tuple[str, str]]:
+        """The parameters other than the format, as labels and readable values."""
+        return [
+            (label_of(name), _value_text(value))
+            for name, value in self.parameters.items()
+            if name != "_format"
+        ]
+
+    @property
     def size_text(self) -> str:
         return format_size(self.size) if self.size is not None else ""
 
 
 def present(record: dict, state: ExportState) -> ExportRow:
     parameters = json.loads(record.get("params") or "{}")
-    percentage = state.percentage
-    if state.status == "running" and percentage is not None:
-        percentage = int(percentage)
+    running = state.status == "running"
+    finished = state.status == "finished"
+    ended = finished or state.status == "failed"
     return ExportRow(
         file_id=record["file_id"],
         exporter=_exporter_name(record["exporter"]),
@@ -55,13 +64,26 @@ def present(record: dict, state: ExportState) -> ExportRow:
         format=str(parameters.get("_format", "")),
         parameters=parameters,
         status=state.status,
-        percentage=percentage if state.status == "running" else None,
+        percentage=int(state.percentage) if running and state.percentage is not None else None,
         message=state.message if state.status == "failed" else None,
         created=_parse_time(record.get("created")),
-        finished=_parse_time(record.get("finished")) if state.status in ("finished", "failed") else None,
-        size=int(record["size"]) if state.status == "finished" and record.get("size") else None,
+        finished=_parse_time(record.get("finished")) if ended else None,
+        size=int(record["size"]) if finished and record.get("size") else None,
         filename=record.get("filename", ""),
     )
+
+
+def label_of(name: str) -> str:
+    words = name.strip("_").replace("_", " ")
+    return words[:1].upper() + words[1:]
+
+
+def _value_text(value) -> str:
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    if isinstance(value, list):
+        return ", ".join(str(item) for item in value) or "none"
+    return str(value)
 
 
 def _exporter_name(identifier: str) -> str:

@@ -7,13 +7,14 @@ ends the session at once, and a stolen cookie never reveals a token the API woul
 
 from functools import wraps
 
-from flask import g, redirect, session, url_for
+from flask import flash, g, redirect, session, url_for
 
 from ..auth import AuthenticationFailed, Principal, authenticate, principal_for_token_hash
 from ..store import get_session
 from . import csrf
 
 SESSION_KEY = "token_hash"
+SESSION_ENDED = "Your session has ended: the token is no longer valid. Sign in with a valid token."
 
 
 def sign_in(token: str) -> Principal | None:
@@ -41,6 +42,7 @@ def current_principal() -> Principal | None:
     principal = principal_for_token_hash(get_session(), token_hash)
     if principal is None:
         session.clear()
+        flash(SESSION_ENDED)
     return principal
 
 
