@@ -297,14 +297,13 @@ class OrderListExporter(MultiSheetListExporter):
             conditions.append(OrderPosition.item_id.in_(form["items"]))
         return conditions
 
-    def _keep_position(self, position, form: dict) -> bool:
-        if form.get("paid_only") and position.canceled:
-            return False
-        return not form.get("items") or position.item_id in form["items"]
-
     def _position_rows(self, form, flt, questions) -> Iterator[list]:
+        """Everything that depends only on the order is built once per order, not per line."""
         clock = self._clock()
         items, variations = queries.product_names(self.session, flt.event_ids)
+        question_ids = [q.id for q in questions]
+        no_answers = [None] * len(question_ids)
+        paid_only, only_items = bool(form.get("paid_only")), set(form.get("items") or ())
         for chunk in queries.iter_order_chunks(self.session, flt):
             ids = [o.id for o in chunk]
             positions = queries.positions_by_order(self.session, ids)
@@ -313,69 +312,69 @@ class OrderListExporter(MultiSheetListExporter):
             answers = queries.answers_by_position(self.session, position_ids)
             checkins = queries.checkin_counts(self.session, position_ids)
             for order in chunk:
-                lines = positions.get(order.id, ())
+                lines = positions.get(order.id)
+                if not lines:
+                    continue
                 numbers = {p.id: p.positionid for p in lines}
-                providers = ", ".join(
-                    sorted(
-                        {
-                            p.provider
-                            for p in payments.get(order.id, ())
-                            if p.state in PAID_PAYMENT_STATES
-                        }
-                    )
-                )
+                status = order_status(order)
+                head = [*self._event_prefix(order, clock), order.code]
+                basics = self._order_basics(order, clock)
+                tail = [
+                    order.invoice_company,
+                    order.invoice_name,
+                    order.invoice_street,
+                    order.invoice_zipcode,
+                    order.invoice_city,
+                    order.invoice_country,
+                    order.invoice_state,
+                    order.invoice_vat_id,
+                    order.sales_channel,
+                    order.locale,
+                    yes_no(order.email_known_to_work),
+                    order.customer_identifier,
+                    self._paid_providers(payments.get(order.id, ())),
+                ]
                 for position in lines:
-                    if not self._keep_position(position, form):
+                    if (paid_only and position.canceled) or (
+                        only_items and position.item_id not in only_items
+                    ):
                         continue
-                    given = answers.get(position.id, {})
-                    yield (
-                        self._event_prefix(order, clock)
-                        + [
-                            order.code,
-                            position.positionid,
-                            "canceled" if position.canceled else order_status(order),
-                            *self._order_basics(order, clock),
-                            items.get(position.item_id),
-                            variations.get(position.variation_id),
-                            position.price,
-                            position.tax_rate,
-                            position.tax_name,
-                            position.tax_value,
-                            position.attendee_name,
-                            position.attendee_email,
-                            position.company,
-                            position.street,
-                            position.zipcode,
-                            position.city,
-                            position.country,
-                            position.state,
-                            position.pseudonymization_id,
-                            position.secret,
-                            position.blocked,
-                            clock.local_or_none(order.event_id, position.valid_from),
-                            clock.local_or_none(order.event_id, position.valid_until),
-                            order.comment,
-                            order.custom_followup_at,
-                            numbers.get(position.addon_to_id),
-                            checkins.get(position.id, 0),
-                        ]
-                        + [given.get(q.id) for q in questions]
-                        + [
-                            order.invoice_company,
-                            order.invoice_name,
-                            order.invoice_street,
-                            order.invoice_zipcode,
-                            order.invoice_city,
-                            order.invoice_country,
-                            order.invoice_state,
-                            order.invoice_vat_id,
-                            order.sales_channel,
-                            order.locale,
-                            yes_no(order.email_known_to_work),
-                            order.customer_identifier,
-                            providers,
-                        ]
-                    )
+                    given = answers.get(position.id)
+                    yield [
+                        *head,
+                        position.positionid,
+                        "canceled" if position.canceled else status,
+                        *basics,
+                        items.get(position.item_id),
+                        variations.get(position.variation_id),
+                        position.price,
+                        position.tax_rate,
+                        position.tax_name,
+                        position.tax_value,
+                        position.attendee_name,
+                        position.attendee_email,
+                        position.company,
+                        position.street,
+                        position.zipcode,
+                        position.city,
+                        position.country,
+                        position.state,
+                        position.pseudonymization_id,
+                        position.secret,
+                        position.blocked,
+                        clock.local_or_none(order.event_id, position.valid_from),
+                        clock.local_or_none(order.event_id, position.valid_until),
+                        order.comment,
+                        order.custom_followup_at,
+                        numbers.get(position.addon_to_id),
+                        checkins.get(position.id, 0),
+                        *([given.get(q) for q in question_ids] if given else no_answers),
+                        *tail,
+                    ]
+
+    @staticmethod
+    def _paid_providers(payments) -> str:
+        return ", ".join(sorted({p.provider for p in payments if p.state in PAID_PAYMENT_STATES}))
 
     # Fees ----------------------------------------------------------------------------------
     def _fees(self, form: dict) -> Table:

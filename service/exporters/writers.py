@@ -1,4 +1,4 @@
-"""Tables to files: the CSV dialects and xlsx, streamed row by row to disk.
+"""Tables to files: the CSV dialects and xlsx (see ``xlsx``), streamed row by row to disk.
 
 Each writer reports progress as a fraction of rows written (0..1) about every 1% of rows,
 so a caller can publish it without a Redis round trip per row.
@@ -9,13 +9,11 @@ import re
 from collections.abc import Callable, Sequence
 from datetime import date, datetime
 from decimal import Decimal
+from itertools import chain
 from pathlib import Path
 
-from openpyxl import Workbook
-from openpyxl.cell import WriteOnlyCell
-from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
-
 from .base_types import Table
+from .xlsx import WorkbookWriter
 
 
 class SemicolonDialect(csv.excel):
@@ -35,6 +33,7 @@ LIST_FORMATS = {
 SHEET_DIALECTS = {"default": DefaultDialect, "excel": csv.excel, "semicolon": SemicolonDialect}
 
 FORMULA_PREFIXES = ("=", "+", "-", "@", "|", "%")
+FORMULA_FIRST_CHARACTERS = frozenset(FORMULA_PREFIXES)
 CENT = Decimal("0.01")
 NUMBER_RE = re.compile(r"^[+-]?(\d+([.,]\d*)?|[.,]\d+)([eE][+-]?\d+)?$")
 
@@ -57,61 +56,56 @@ class RowCounter:
             self.report(self.start + self.span * min(self.count / self.total, 1.0))
 
 
+def _defuse(text: str) -> str:
+    if text.startswith(FORMULA_PREFIXES) and not NUMBER_RE.match(text):
+        return "'" + text
+    return text
+
+
 def csv_cell(value):
     """A cell as pretix writes CSV: money with two decimals, ISO dates, defused text."""
+    kind = value.__class__
+    if kind is str:
+        return _defuse(value) if value[:1] in FORMULA_FIRST_CHARACTERS else value
     if value is None:
         return ""
-    if isinstance(value, str):
-        if value.startswith(FORMULA_PREFIXES) and not NUMBER_RE.match(value):
-            return "'" + value
-        return value
-    if isinstance(value, Decimal):
-        return value.quantize(CENT)
-    if isinstance(value, (datetime, date)):
+    if kind is Decimal:
+        return value if value.as_tuple().exponent == -2 else value.quantize(CENT)
+    if kind is datetime or kind is date:
         return value.isoformat()
     return value
+
+
+def csv_row(row: Sequence) -> list:
+    """Only cells that need it go through ``csv_cell``; plain text, whole numbers and empty
+    cells pass as they are (the csv module writes None as an empty field)."""
+    return [
+        value
+        if value is None
+        or (value.__class__ is str and value[:1] not in FORMULA_FIRST_CHARACTERS)
+        or value.__class__ is int
+        else csv_cell(value)
+        for value in row
+    ]
 
 
 def write_csv(path: Path, table: Table, dialect: type[csv.Dialect], progress: Progress) -> None:
     counter = RowCounter(table.total, progress)
     with open(path, "w", encoding="utf-8", newline="") as handle:
         writer = csv.writer(handle, dialect=dialect)
-        writer.writerow([csv_cell(name) for name in table.columns])
+        writer.writerow(csv_row(table.columns))
+        tick = counter.tick
         for row in table.rows:
-            writer.writerow([csv_cell(v) for v in row])
-            counter.tick()
-
-
-def _text(value: str) -> str:
-    return ILLEGAL_CHARACTERS_RE.sub("", value)
-
-
-def xlsx_row(worksheet, row: Sequence) -> list:
-    """Typed cells; text that looks like a formula stays text, never a formula."""
-    cells = []
-    for value in row:
-        if isinstance(value, str):
-            value = _text(value)
-            if value.startswith("="):
-                cell = WriteOnlyCell(worksheet, value)
-                cell.data_type = "s"
-                value = cell
-        elif isinstance(value, Decimal):
-            value = float(value)
-        cells.append(value)
-    return cells
+            writer.writerow(csv_row(row))
+            tick()
 
 
 def write_xlsx(path: Path, sheets: list[tuple[str, Callable[[], Table]]], progress: Progress):
     """One worksheet per (title, table factory); tables are built one after the other."""
-    workbook = Workbook(write_only=True)
+    workbook = WorkbookWriter(path)
     share = 1.0 / max(len(sheets), 1)
     for index, (title, make_table) in enumerate(sheets):
         table = make_table()
-        worksheet = workbook.create_sheet(title=_text(title)[:31])
         counter = RowCounter(table.total, progress, start=index * share, span=share)
-        worksheet.append(xlsx_row(worksheet, table.columns))
-        for row in table.rows:
-            worksheet.append(xlsx_row(worksheet, row))
-            counter.tick()
-    workbook.save(path)
+        workbook.add_sheet(title, chain([table.columns], table.rows), on_row=counter.tick)
+    workbook.close()
