@@ -1,8 +1,9 @@
 """``eventdata``, "Event data": one row per event the token may see, by start date as pretix's
 ``EventDataExporter`` lists them, with each event's times in its own time zone.
 
-An organizer-level exporter: it shows event settings, not orders, so any token of the
-organizer may run it. pretix's columns for coordinates, the internal comment and meta data
+Offered at organizer level only, taking ``events`` and ``all_events`` like pretix's (which
+registers it as a multi-event exporter); it shows event settings, not orders, so any token of
+the organizer may run it. pretix's columns for coordinates, the internal comment and meta data
 are left out, as the store has none of them.
 """
 
@@ -32,7 +33,7 @@ class EventDataExporter(ListExporter):
     identifier = "eventdata"
     verbose_name = "Event data"
     event_level = False
-    organizer_level = True
+    multi_event = True
     required_permission = None
     file_stem = "events"
 

@@ -112,7 +112,7 @@ def number_text(value) -> str:
     """Numbers as openpyxl writes them (16 significant digits), so files read back alike."""
     if value != value or value in (INFINITY, -INFINITY):
         return ""
-    return "%.16g" % value
+    return "%.16g" % value  # noqa: UP031 (float formatting, also for Decimal)
 
 
 def _text_cell(ref: str, value: str) -> str:
@@ -132,7 +132,7 @@ def row_xml(number: int, letters: list[str], values: Sequence) -> str:
             if value:
                 append(_text_cell(f"{letter}{number}", value))
         elif kind is int or kind is Decimal:
-            append(f'<c r="{letter}{number}"><v>{"%.16g" % value}</v></c>')
+            append(f'<c r="{letter}{number}"><v>{"%.16g" % value}</v></c>')  # noqa: UP031
         else:
             append(_cell(f"{letter}{number}", value))
     append("</row>")

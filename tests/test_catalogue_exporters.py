@@ -1,0 +1,1359 @@
+"""The exporters beyond the order list: mailaddrs, itemdata, paymentlist, quotalist,
+checkinlist and eventdata.
+
+Each one is listed, run through the API to the download, parsed back in every format it
+offers and compared with the store, read here with SQLAlchemy and turned into the rows the
+export must contain. The data is an organizer of its own with two events in different time
+zones, a check-in list that admits pending orders, orders that need special attention and a
+few hand-made scans (a re-entry, a failed scan, a scan on another list).
+"""
+
+import csv
+import io
+import uuid
+from collections import defaultdict
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, time, timedelta
+from decimal import Decimal
+from zoneinfo import ZoneInfo
+
+import pytest
+from openpyxl import load_workbook
+from sqlalchemy import select
+
+from service.auth import create_team_token
+from service.store import get_session
+from service.store.demo import generate_demo_data
+from service.store.models import (
+    Checkin,
+    CheckinList,
+    Event,
+    Item,
+    ItemCategory,
+    ItemVariation,
+    Order,
+    OrderPayment,
+    OrderPosition,
+    OrderRefund,
+    Organizer,
+    Question,
+    QuestionAnswer,
+    Quota,
+    quota_items,
+    quota_variations,
+)
+
+from .conftest import path_of
+
+ORGANIZER = "catalogueorg"
+ALPHA, BETA = "alpha", "beta"
+LIST_FORMATS = ["xlsx", "default", "csv-excel", "semicolon"]
+DELIMITERS = {"default": ",", "csv-excel": ",", "semicolon": ";"}
+XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+FORMULA_STARTS = ("=", "+", "-", "@", "|", "%")
+PAYMENT_STATES = ["created", "pending", "confirmed", "canceled", "failed", "refunded"]
+REFUND_STATES = ["external", "created", "transit", "done", "failed", "canceled"]
+# pretix's display names of the states
+PAYMENT_LABELS = {state: state for state in PAYMENT_STATES}
+REFUND_LABELS = {state: state for state in REFUND_STATES} | {
+    "external": "started externally",
+    "transit": "in transit",
+}
+PROVIDER_NAMES = {
+    "banktransfer": "Bank transfer",
+    "paypal": "PayPal",
+    "stripe": "Credit card via Stripe",
+}
+CANCELED_ATTENDEE = "left.before.the.event@example.org"
+
+
+def yes_no(value) -> str:
+    return "Yes" if value else "No"
+
+
+# The organizer under test ------------------------------------------------------------------
+@dataclass
+class Shop:
+    tokens: dict[str, str]
+    lists: dict[str, int]  # check-in list name -> id, of alpha
+
+    def headers(self, name: str = "full") -> dict:
+        return {"Authorization": f"Token {self.tokens[name]}"}
+
+    def event_url(self, tail: str = "", event: str = ALPHA) -> str:
+        return f"/api/v1/organizers/{ORGANIZER}/events/{event}/exporters/{tail}"
+
+    def organizer_url(self, tail: str = "") -> str:
+        return f"/api/v1/organizers/{ORGANIZER}/exporters/{tail}"
+
+
+@pytest.fixture(scope="module")
+def shop(app, demo) -> Shop:
+    with app.app_context():
+        session = get_session()
+        alpha = generate_demo_data(session, ORGANIZER, ALPHA, orders=70, seed=11)
+        beta = generate_demo_data(session, ORGANIZER, BETA, orders=30, seed=12)
+        beta_event = session.get(Event, beta.event_id)
+        beta_event.timezone = "America/New_York"
+        beta_event.date_from = datetime(2027, 3, 1, 15, 0)
+        beta_event.date_to = None
+        beta_event.live = False
+        alpha_event = session.get(Event, alpha.event_id)
+        lists = {
+            cl.name: cl
+            for cl in session.scalars(
+                select(CheckinList).where(CheckinList.event_id == alpha_event.id)
+            )
+        }
+        welcome = CheckinList(
+            event_id=alpha_event.id, name="Welcome desk", all_products=True, include_pending=True
+        )
+        session.add(welcome)
+        session.flush()
+        _add_attention_and_scans(session, alpha_event.id, lists["Main entrance"].id, welcome.id)
+        organizer = session.get(Organizer, alpha_event.organizer_id)
+        tokens = {
+            "full": create_team_token(session, organizer, "catalogue full"),
+            "no_orders": create_team_token(
+                session, organizer, "catalogue settings", permissions=["can_change_event_settings"]
+            ),
+            "alpha_only": create_team_token(
+                session, organizer, "catalogue alpha", events=[alpha_event]
+            ),
+        }
+        list_ids = {name: cl.id for name, cl in lists.items()} | {welcome.name: welcome.id}
+        session.commit()
+    return Shop(tokens, list_ids)
+
+
+def _add_attention_and_scans(session, event_id: int, main_id: int, welcome_id: int) -> None:
+    """Orders that need attention, and scans the demo data does not make."""
+    orders = session.scalars(
+        select(Order).where(Order.event_id == event_id).order_by(Order.datetime, Order.id)
+    ).all()
+    paid = [o for o in orders if o.status == "p"]
+    pending = [o for o in orders if o.status == "n"]
+    for order in paid[:3] + pending[:1]:
+        order.checkin_attention = True
+    gone = session.scalars(
+        select(OrderPosition)
+        .where(OrderPosition.order_id == paid[-1].id, OrderPosition.addon_to_id.is_(None))
+        .order_by(OrderPosition.positionid.desc())
+    ).first()
+    gone.canceled = True
+    gone.attendee_email = CANCELED_ATTENDEE
+    scans = session.scalars(select(Checkin).where(Checkin.list_id == main_id)).all()
+    by_position = defaultdict(list)
+    for scan in scans:
+        by_position[scan.position_id].append(scan)
+    left = next(p for p, s in by_position.items() if {c.type for c in s} == {"entry", "exit"})
+    back_at = max(c.datetime for c in by_position[left]) + timedelta(hours=1)
+    paid_ids = [o.id for o in paid]
+    never = session.scalars(
+        select(OrderPosition.id)
+        .where(
+            OrderPosition.order_id.in_(paid_ids),
+            OrderPosition.canceled.is_(False),
+            OrderPosition.id.not_in(list(by_position)),
+        )
+        .order_by(OrderPosition.id)
+    ).first()
+    waiting = session.scalars(
+        select(OrderPosition.id)
+        .where(OrderPosition.order_id == pending[0].id)
+        .order_by(OrderPosition.id)
+    ).first()
+    session.add_all(
+        [
+            Checkin(list_id=main_id, position_id=left, datetime=back_at, type="entry"),
+            Checkin(
+                list_id=main_id,
+                position_id=never,
+                datetime=datetime(2027, 6, 15, 7, 30),
+                type="entry",
+                successful=False,
+            ),
+            Checkin(
+                list_id=welcome_id,
+                position_id=waiting,
+                datetime=datetime(2027, 6, 15, 7, 45),
+                type="entry",
+            ),
+        ]
+    )
+    session.flush()
+
+
+# The store, as the exports should show it ----------------------------------------------------
+@dataclass
+class Store:
+    events: dict[int, Event]
+    orders: dict[int, Order]
+    positions: list[OrderPosition]
+    payments: list[OrderPayment]
+    refunds: list[OrderRefund]
+    checkins: list[Checkin]
+    lists: dict[int, CheckinList]
+    categories: dict[int, ItemCategory]
+    items: list[Item]
+    variations: list[ItemVariation]
+    quotas: list[Quota]
+    quota_items: dict[int, set[int]]
+    quota_variations: dict[int, set[int]]
+    questions: list[Question]
+    answers: dict[tuple[int, int], str]
+
+    def event(self, slug: str) -> Event:
+        return next(e for e in self.events.values() if e.slug == slug)
+
+    def local(self, event_id: int, moment: datetime | None) -> datetime | None:
+        if moment is None:
+            return None
+        zone = ZoneInfo(self.events[event_id].timezone)
+        return moment.replace(tzinfo=UTC).astimezone(zone).replace(tzinfo=None)
+
+    def utc_midnight(self, event_id: int, day: date) -> datetime:
+        zone = ZoneInfo(self.events[event_id].timezone)
+        return datetime.combine(day, time.min, zone).astimezone(UTC).replace(tzinfo=None)
+
+    def product(self, item_id: int, variation_id: int | None) -> str:
+        item = next(i for i in self.items if i.id == item_id)
+        if variation_id is None:
+            return item.name
+        return f"{item.name} – {next(v for v in self.variations if v.id == variation_id).value}"
+
+    def in_quota(self, quota_id: int, item_id: int, variation_id: int | None) -> bool:
+        if item_id not in self.quota_items[quota_id]:
+            return False
+        return variation_id is None or variation_id in self.quota_variations[quota_id]
+
+
+@pytest.fixture(scope="module")
+def store(app, shop) -> Store:
+    with app.app_context():
+        session = get_session()
+        events = {
+            e.id: e
+            for e in session.scalars(
+                select(Event).join(Organizer).where(Organizer.slug == ORGANIZER)
+            )
+        }
+        orders = {o.id: o for o in session.scalars(select(Order).where(Order.event_id.in_(events)))}
+        in_orders = list(orders)
+        quotas = session.scalars(select(Quota).where(Quota.event_id.in_(events))).all()
+        store = Store(
+            events=events,
+            orders=orders,
+            positions=session.scalars(
+                select(OrderPosition).where(OrderPosition.order_id.in_(in_orders))
+            ).all(),
+            payments=session.scalars(
+                select(OrderPayment).where(OrderPayment.order_id.in_(in_orders))
+            ).all(),
+            refunds=session.scalars(
+                select(OrderRefund).where(OrderRefund.order_id.in_(in_orders))
+            ).all(),
+            checkins=session.scalars(
+                select(Checkin).join(CheckinList).where(CheckinList.event_id.in_(events))
+            ).all(),
+            lists={
+                cl.id: cl
+                for cl in session.scalars(
+                    select(CheckinList).where(CheckinList.event_id.in_(events))
+                )
+            },
+            categories={
+                c.id: c
+                for c in session.scalars(
+                    select(ItemCategory).where(ItemCategory.event_id.in_(events))
+                )
+            },
+            items=session.scalars(select(Item).where(Item.event_id.in_(events))).all(),
+            variations=session.scalars(
+                select(ItemVariation).join(Item).where(Item.event_id.in_(events))
+            ).all(),
+            quotas=quotas,
+            quota_items=defaultdict(set),
+            quota_variations=defaultdict(set),
+            questions=session.scalars(
+                select(Question)
+                .where(Question.event_id.in_(events))
+                .order_by(Question.position, Question.id)
+            ).all(),
+            answers={
+                (a.position_id, a.question_id): a.answer
+                for a in session.scalars(
+                    select(QuestionAnswer)
+                    .join(OrderPosition)
+                    .where(OrderPosition.order_id.in_(in_orders))
+                )
+            },
+        )
+        for quota_id, item_id in session.execute(select(quota_items)):
+            store.quota_items[quota_id].add(item_id)
+        for quota_id, variation_id in session.execute(select(quota_variations)):
+            store.quota_variations[quota_id].add(variation_id)
+    return store
+
+
+# Running an export and reading it back -------------------------------------------------------
+def run_export(client, run_jobs, url: str, body: dict, headers: dict):
+    """POST run, let a worker do it, GET the file (200)."""
+    started = client.post(url + "run/", headers=headers, json=body)
+    assert started.status_code == 202, started.json
+    run_jobs()
+    response = client.get(path_of(started.json["download"]), headers=headers)
+    assert response.status_code == 200, response.json
+    return response
+
+
+def csv_text(value) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, Decimal):
+        return f"{value:.2f}"
+    if isinstance(value, (date, datetime)):
+        return value.isoformat()
+    if isinstance(value, str) and value.startswith(FORMULA_STARTS):
+        return "'" + value
+    return str(value)
+
+
+def xlsx_value(value):
+    """A stored value as the xlsx cell must hold it, as (kind, value)."""
+    if value is None or value == "":
+        return None
+    if isinstance(value, datetime):
+        return ("date", value)
+    if isinstance(value, date):
+        return ("date", datetime.combine(value, time.min))
+    if isinstance(value, (Decimal, int)):
+        return ("number", Decimal(value))
+    return ("text", value)
+
+
+def xlsx_cell(cell):
+    if cell.value is None:
+        return None
+    if cell.is_date:
+        return ("date", cell.value)
+    if cell.data_type == "n":
+        return ("number", Decimal(str(cell.value)))
+    assert cell.data_type == "s", f"{cell.coordinate} is {cell.data_type!r}, not text"
+    return ("text", cell.value)
+
+
+def read_back(response, fmt: str, title: str) -> tuple[list, list]:
+    """(header, rows) of a downloaded list export, cells as ``expected`` shapes them."""
+    if fmt == "xlsx":
+        workbook = load_workbook(io.BytesIO(response.data))
+        assert workbook.sheetnames == [title]
+        header, *rows = list(workbook[title].iter_rows())
+        width = len([c for c in header if c.value is not None])
+        return [c.value for c in header[:width]], [
+            [xlsx_cell(c) for c in row[:width]] + [None] * (width - len(row)) for row in rows
+        ]
+    text = response.data.decode("utf-8")
+    header, *rows = list(csv.reader(io.StringIO(text, newline=""), delimiter=DELIMITERS[fmt]))
+    assert all(len(row) == len(header) for row in rows)
+    return header, rows
+
+
+def expected(rows: list[list], fmt: str) -> list[list]:
+    shape = xlsx_value if fmt == "xlsx" else csv_text
+    return [[shape(value) for value in row] for row in rows]
+
+
+def assert_export(response, fmt: str, title: str, stem: str, columns: list, rows: list) -> None:
+    extension = "xlsx" if fmt == "xlsx" else "csv"
+    assert response.headers["Content-Disposition"] == (f'attachment; filename="{stem}.{extension}"')
+    assert response.mimetype == (XLSX_TYPE if fmt == "xlsx" else "text/csv")
+    header, actual = read_back(response, fmt, title)
+    assert header == columns
+    wanted = expected(rows, fmt)
+    assert len(actual) == len(wanted)
+    for number, (got, want) in enumerate(zip(actual, wanted, strict=True), start=2):
+        assert got == want, f"row {number}"
+
+
+def listing(client, url: str, headers: dict) -> dict:
+    response = client.get(url, headers=headers)
+    assert response.status_code == 200
+    return {r["identifier"]: r for r in response.json["results"]}
+
+
+# Listing and permissions --------------------------------------------------------------------
+def test_event_listing_declares_the_exporters_and_their_parameters(client, shop, store):
+    found = listing(client, shop.event_url(), shop.headers())
+    lists = sorted(cl.id for cl in store.lists.values() if cl.event_id == store.event(ALPHA).id)
+    questions = [q.id for q in store.questions if q.event_id == store.event(ALPHA).id]
+    list_format = {"name": "_format", "required": True, "choices": LIST_FORMATS}
+    assert found["mailaddrs"] == {
+        "identifier": "mailaddrs",
+        "verbose_name": "Email addresses (text file)",
+        "input_parameters": [
+            {"name": "status", "required": True, "choices": ["n", "p", "e", "c"]},
+        ],
+    }
+    assert found["itemdata"] == {
+        "identifier": "itemdata",
+        "verbose_name": "Product data",
+        "input_parameters": [list_format],
+    }
+    assert found["quotalist"] == {
+        "identifier": "quotalist",
+        "verbose_name": "Quota availabilities",
+        "input_parameters": [list_format],
+    }
+    assert found["paymentlist"] == {
+        "identifier": "paymentlist",
+        "verbose_name": "Payments and refunds",
+        "input_parameters": [
+            list_format,
+            {"name": "end_date_range", "required": False},
+            {"name": "start_date_range", "required": False},
+            {"name": "payment_states", "required": False, "choices": PAYMENT_STATES},
+            {"name": "refund_states", "required": False, "choices": REFUND_STATES},
+        ],
+    }
+    assert found["checkinlist"] == {
+        "identifier": "checkinlist",
+        "verbose_name": "Check-in list",
+        "input_parameters": [
+            list_format,
+            {"name": "list", "required": True, "choices": lists},
+            {"name": "secrets", "required": False},
+            {"name": "attention_only", "required": False},
+            {"name": "status", "required": False, "choices": ["", "1", "2", "3", "0"]},
+            {"name": "sort", "required": False, "choices": ["name", "code", "order_datetime"]},
+            {"name": "questions", "required": False, "choices": questions},
+        ],
+    }
+    assert "eventdata" not in found
+
+
+def test_organizer_listing_has_eventdata_and_the_multi_event_exporters(client, shop):
+    found = listing(client, shop.organizer_url(), shop.headers())
+    assert {"eventdata", "mailaddrs", "paymentlist"} <= set(found)
+    assert not {"itemdata", "quotalist", "checkinlist"} & set(found)
+    assert found["eventdata"] == {
+        "identifier": "eventdata",
+        "verbose_name": "Event data",
+        "input_parameters": [
+            {"name": "events", "required": False},
+            {"name": "all_events", "required": False},
+            {"name": "_format", "required": True, "choices": LIST_FORMATS},
+        ],
+    }
+    names = [p["name"] for p in found["paymentlist"]["input_parameters"]]
+    assert names[:3] == ["events", "all_events", "_format"]
+    assert [p["name"] for p in found["mailaddrs"]["input_parameters"]] == [
+        "events",
+        "all_events",
+        "status",
+    ]
+
+
+ORDER_EXPORTERS = ["mailaddrs", "paymentlist", "quotalist", "checkinlist"]
+
+
+def test_without_order_permission_only_product_and_event_data_are_offered(client, demo, shop):
+    for headers, event_url, organizer_url in (
+        (demo.headers("no_orders"), demo.event_url(), demo.organizer_url()),
+        (shop.headers("no_orders"), shop.event_url(), shop.organizer_url()),
+    ):
+        at_event = listing(client, event_url, headers)
+        assert "itemdata" in at_event
+        assert not set(ORDER_EXPORTERS) & set(at_event)
+        at_organizer = listing(client, organizer_url, headers)
+        assert "eventdata" in at_organizer
+        assert not set(ORDER_EXPORTERS) & set(at_organizer)
+        for identifier in ORDER_EXPORTERS:
+            for url in (event_url, organizer_url):
+                detail = client.get(url + f"{identifier}/", headers=headers)
+                assert detail.status_code == 404
+                run = client.post(url + f"{identifier}/run/", headers=headers, json={})
+                assert run.status_code == 404
+                assert run.json == {"detail": "Not found."}
+
+
+def test_without_order_permission_product_and_event_data_still_run(client, run_jobs, demo, shop):
+    response = run_export(
+        client,
+        run_jobs,
+        demo.event_url("itemdata/"),
+        {"_format": "default"},
+        demo.headers("no_orders"),
+    )
+    assert (
+        response.headers["Content-Disposition"] == 'attachment; filename="sampleconf_products.csv"'
+    )
+    response = run_export(
+        client,
+        run_jobs,
+        shop.organizer_url("eventdata/"),
+        {"_format": "csv-excel"},
+        shop.headers("no_orders"),
+    )
+    assert (
+        response.headers["Content-Disposition"] == 'attachment; filename="catalogueorg_events.csv"'
+    )
+
+
+# mailaddrs -----------------------------------------------------------------------------------
+def expected_addresses(store: Store, event_ids: set[int], statuses: set[str]) -> list[str]:
+    chosen = {
+        o.id for o in store.orders.values() if o.event_id in event_ids and o.status in statuses
+    }
+    found = {store.orders[o].email for o in chosen if store.orders[o].email}
+    found |= {
+        p.attendee_email
+        for p in store.positions
+        if p.order_id in chosen and not p.canceled and p.attendee_email
+    }
+    return sorted(found)
+
+
+@pytest.mark.parametrize("statuses", [["p"], ["n", "e"], ["n", "p", "e", "c"]])
+def test_mailaddrs_is_every_distinct_buyer_and_attendee_address_one_per_line(
+    statuses, client, run_jobs, shop, store
+):
+    response = run_export(
+        client, run_jobs, shop.event_url("mailaddrs/"), {"status": statuses}, shop.headers()
+    )
+    assert response.mimetype == "text/plain"
+    assert (
+        response.headers["Content-Disposition"] == 'attachment; filename="alpha_pretixemails.txt"'
+    )
+    wanted = expected_addresses(store, {store.event(ALPHA).id}, set(statuses))
+    assert len(wanted) > 5
+    assert response.data.decode("utf-8") == "\r\n".join(wanted)
+
+
+def test_mailaddrs_leaves_out_other_statuses_and_canceled_positions(client, run_jobs, shop, store):
+    alpha = store.event(ALPHA).id
+    url = shop.event_url("mailaddrs/")
+    canceled = run_export(client, run_jobs, url, {"status": ["c"]}, shop.headers())
+    got = set(canceled.data.decode("utf-8").split("\r\n"))
+    only_paid = set(expected_addresses(store, {alpha}, {"p"})) - set(
+        expected_addresses(store, {alpha}, {"n", "e", "c"})
+    )
+    assert only_paid and not got & only_paid
+    every = run_export(client, run_jobs, url, {"status": ["n", "p", "e", "c"]}, shop.headers())
+    assert CANCELED_ATTENDEE not in every.data.decode("utf-8").split("\r\n")
+
+
+def test_mailaddrs_at_organizer_level_covers_the_chosen_events(client, run_jobs, shop, store):
+    url = shop.organizer_url("mailaddrs/")
+    both = run_export(client, run_jobs, url, {"status": ["p", "n"]}, shop.headers())
+    assert both.headers["Content-Disposition"] == (
+        'attachment; filename="catalogueorg_pretixemails.txt"'
+    )
+    assert both.data.decode() == "\r\n".join(
+        expected_addresses(store, set(store.events), {"p", "n"})
+    )
+    beta = run_export(client, run_jobs, url, {"status": ["p"], "events": [BETA]}, shop.headers())
+    assert beta.data.decode() == "\r\n".join(
+        expected_addresses(store, {store.event(BETA).id}, {"p"})
+    )
+
+
+@pytest.mark.parametrize(
+    "body, errors",
+    [
+        ({}, {"status": ["This field is required."]}),
+        ({"status": None}, {"status": ["This field may not be null."]}),
+        ({"status": []}, {"status": ["This selection may not be empty."]}),
+        ({"status": "p"}, {"status": ['Expected a list of items but got type "str".']}),
+        ({"status": ["p", "x"]}, {"status": ['"x" is not a valid choice.']}),
+        (
+            {"status": ["p"], "_format": "xlsx"},
+            {"fields": ["Additional fields not allowed: ['_format']."]},
+        ),
+    ],
+)
+def test_mailaddrs_rejects_bad_parameters_with_pretix_messages(body, errors, client, shop):
+    response = client.post(shop.event_url("mailaddrs/run/"), headers=shop.headers(), json=body)
+    assert response.status_code == 400
+    assert response.json == errors
+
+
+# itemdata ------------------------------------------------------------------------------------
+ITEMDATA_COLUMNS = [
+    "Product ID",
+    "Variation ID",
+    "Product category",
+    "Internal name",
+    "Item name",
+    "Variation",
+    "Active",
+    "Default price",
+    "Sales tax",
+    "Tax rate",
+    "Is an admission ticket",
+    "Personalized ticket",
+    "Available from",
+    "Available until",
+    "Minimum amount per order",
+    "Maximum amount per order",
+    "Quotas",
+]
+
+
+def itemdata_rows(store: Store, event_id: int) -> list[list]:
+    def shop_order(item):
+        category = store.categories.get(item.category_id)
+        rank = (category.position, category.id) if category else (0, 0)
+        return (category is None, rank, item.position, item.id)
+
+    rows = []
+    for item in sorted((i for i in store.items if i.event_id == event_id), key=shop_order):
+        variations = sorted(
+            (v for v in store.variations if v.item_id == item.id), key=lambda v: (v.position, v.id)
+        )
+        for variation in variations or [None]:
+            variation_id = variation.id if variation else None
+            price = item.default_price
+            if variation is not None and variation.default_price is not None:
+                price = variation.default_price
+            quotas = sorted(
+                q.name
+                for q in store.quotas
+                if q.event_id == event_id and store.in_quota(q.id, item.id, variation_id)
+            )
+            rows.append(
+                [
+                    item.id,
+                    variation_id,
+                    store.categories[item.category_id].name if item.category_id else "",
+                    item.internal_name or "",
+                    item.name,
+                    variation.value if variation else "",
+                    yes_no(item.active and (variation is None or variation.active)),
+                    price,
+                    item.tax_name,
+                    item.tax_rate,
+                    yes_no(item.admission),
+                    yes_no(item.personalized),
+                    store.local(event_id, item.available_from),
+                    store.local(event_id, item.available_until),
+                    item.min_per_order,
+                    item.max_per_order,
+                    ", ".join(quotas),
+                ]
+            )
+    return rows
+
+
+@pytest.mark.parametrize("fmt", LIST_FORMATS)
+def test_itemdata_has_a_row_per_product_and_variation(fmt, client, run_jobs, shop, store):
+    response = run_export(
+        client, run_jobs, shop.event_url("itemdata/"), {"_format": fmt}, shop.headers()
+    )
+    rows = itemdata_rows(store, store.event(ALPHA).id)
+    assert len(rows) == 8  # 3 products without variations, 2 + 3 variations
+    assert {r[13] for r in rows} != {None}, "the early bird ticket has an end of sale"
+    assert_export(response, fmt, "Product data", "alpha_products", ITEMDATA_COLUMNS, rows)
+
+
+# quotalist -----------------------------------------------------------------------------------
+QUOTA_COLUMNS = [
+    "Quota name",
+    "Total quota",
+    "Paid orders",
+    "Pending orders",
+    "Current availability",
+    "Products",
+]
+
+
+def quotalist_rows(store: Store, event_id: int) -> list[list]:
+    rows = []
+    for quota in sorted(
+        (q for q in store.quotas if q.event_id == event_id), key=lambda q: (q.name, q.id)
+    ):
+        counted = [
+            store.orders[p.order_id].status
+            for p in store.positions
+            if not p.canceled
+            and store.orders[p.order_id].event_id == event_id
+            and store.in_quota(quota.id, p.item_id, p.variation_id)
+        ]
+        paid, pending = counted.count("p"), counted.count("n")
+        products = [
+            store.product(row[0], row[1])
+            for row in itemdata_rows(store, event_id)
+            if store.in_quota(quota.id, row[0], row[1])
+        ]
+        unlimited = quota.size is None
+        rows.append(
+            [
+                quota.name,
+                "Infinite" if unlimited else quota.size,
+                paid,
+                pending,
+                "Infinite" if unlimited else max(quota.size - paid - pending, 0),
+                ", ".join(products),
+            ]
+        )
+    return rows
+
+
+@pytest.mark.parametrize("fmt", LIST_FORMATS)
+def test_quotalist_counts_paid_and_pending_positions_per_quota(fmt, client, run_jobs, shop, store):
+    response = run_export(
+        client, run_jobs, shop.event_url("quotalist/"), {"_format": fmt}, shop.headers()
+    )
+    rows = quotalist_rows(store, store.event(ALPHA).id)
+    assert [r[0] for r in rows] == ["Dinner", "T-shirts", "Tickets"]
+    assert all(r[2] > 0 and r[3] > 0 for r in rows)
+    assert_export(response, fmt, "Quota availabilities", "alpha_quotas", QUOTA_COLUMNS, rows)
+
+
+def test_quotalist_is_only_offered_per_event(client, shop):
+    response = client.post(
+        shop.organizer_url("quotalist/run/"), headers=shop.headers(), json={"_format": "xlsx"}
+    )
+    assert response.status_code == 404
+
+
+# paymentlist ---------------------------------------------------------------------------------
+PAYMENT_COLUMNS = [
+    "Event slug",
+    "Order",
+    "Payment ID",
+    "Creation date",
+    "Completion date",
+    "Status",
+    "Status code",
+    "Amount",
+    "Payment method",
+]
+
+
+def paymentlist_rows(
+    store: Store,
+    event_ids: set[int],
+    payment_states=(),
+    refund_states=(),
+    created: tuple[date | None, date | None] = (None, None),
+    completed: tuple[date | None, date | None] = (None, None),
+) -> list[list]:
+    def within(event_id, moment, days) -> bool:
+        first, last = days
+        if first is None and last is None:
+            return True
+        if moment is None:
+            return False
+        if first is not None and moment < store.utc_midnight(event_id, first):
+            return False
+        return last is None or moment < store.utc_midnight(event_id, last + timedelta(days=1))
+
+    entries = []
+    for kind, objects, states, done, labels, sign in (
+        ("P", store.payments, payment_states, "payment_date", PAYMENT_LABELS, 1),
+        ("R", store.refunds, refund_states, "execution_date", REFUND_LABELS, -1),
+    ):
+        for obj in objects:
+            order = store.orders[obj.order_id]
+            finished = getattr(obj, done)
+            if order.event_id not in event_ids or obj.state not in states:
+                continue
+            if not within(order.event_id, obj.created, created):
+                continue
+            if not within(order.event_id, finished, completed):
+                continue
+            local_day = store.local(order.event_id, obj.created).date()
+            row = [
+                store.events[order.event_id].slug,
+                order.code,
+                f"{order.code}-{kind}-{obj.local_id}",
+                local_day,
+                store.local(order.event_id, finished).date() if finished else None,
+                labels[obj.state],
+                obj.state,
+                obj.amount * sign,
+                PROVIDER_NAMES.get(obj.provider, obj.provider),
+            ]
+            entries.append(((obj.created, kind, obj.id), row))
+    return [row for _, row in sorted(entries, key=lambda e: e[0])]
+
+
+@pytest.mark.parametrize("fmt", LIST_FORMATS)
+def test_paymentlist_has_every_payment_and_refund_by_creation(fmt, client, run_jobs, shop, store):
+    body = {"_format": fmt, "payment_states": PAYMENT_STATES, "refund_states": REFUND_STATES}
+    response = run_export(client, run_jobs, shop.event_url("paymentlist/"), body, shop.headers())
+    rows = paymentlist_rows(store, {store.event(ALPHA).id}, PAYMENT_STATES, REFUND_STATES)
+    assert {r[6] for r in rows} >= {"confirmed", "failed", "done"}
+    assert any(r[7] < 0 for r in rows), "refunds are negative"
+    assert_export(response, fmt, "Payments and refunds", "alpha_payments", PAYMENT_COLUMNS, rows)
+
+
+@pytest.mark.parametrize(
+    "payment_states, refund_states",
+    [
+        (["confirmed", "refunded"], ["done", "created", "transit"]),
+        (["failed"], None),
+        (None, ["done"]),
+        (None, None),
+        ([], []),
+    ],
+)
+def test_paymentlist_states_choose_payments_and_refunds(
+    payment_states, refund_states, client, run_jobs, shop, store
+):
+    body = {"_format": "semicolon"}
+    if payment_states is not None:
+        body["payment_states"] = payment_states
+    if refund_states is not None:
+        body["refund_states"] = refund_states
+    response = run_export(client, run_jobs, shop.event_url("paymentlist/"), body, shop.headers())
+    rows = paymentlist_rows(
+        store, {store.event(ALPHA).id}, payment_states or (), refund_states or ()
+    )
+    assert_export(response, "semicolon", "", "alpha_payments", PAYMENT_COLUMNS, rows)
+
+
+@pytest.mark.parametrize(
+    "body, created, completed",
+    [
+        (
+            {"start_date_range": "2027-03-01/2027-04-15"},
+            (date(2027, 3, 1), date(2027, 4, 15)),
+            None,
+        ),
+        ({"start_date_range": "2027-05-01/"}, (date(2027, 5, 1), None), None),
+        ({"end_date_range": "/2027-02-28"}, None, (None, date(2027, 2, 28))),
+        (
+            {"start_date_from": "2027-01-01", "start_date_to": "2027-04-30"},
+            (date(2027, 1, 1), date(2027, 4, 30)),
+            None,
+        ),
+        (
+            {"start_date_range": "2027-01-01/2027-05-31", "end_date_range": "2027-04-01/"},
+            (date(2027, 1, 1), date(2027, 5, 31)),
+            (date(2027, 4, 1), None),
+        ),
+    ],
+)
+def test_paymentlist_date_frames_filter_by_creation_and_completion_per_event_zone(
+    body, created, completed, client, run_jobs, shop, store
+):
+    body = {
+        "_format": "default",
+        "payment_states": PAYMENT_STATES,
+        "refund_states": REFUND_STATES,
+        **body,
+    }
+    response = run_export(
+        client, run_jobs, shop.organizer_url("paymentlist/"), body, shop.headers()
+    )
+    rows = paymentlist_rows(
+        store,
+        set(store.events),
+        PAYMENT_STATES,
+        REFUND_STATES,
+        created or (None, None),
+        completed or (None, None),
+    )
+    everything = paymentlist_rows(store, set(store.events), PAYMENT_STATES, REFUND_STATES)
+    assert 0 < len(rows) < len(everything)
+    assert {r[0] for r in rows} == {ALPHA, BETA}
+    assert_export(response, "default", "", "catalogueorg_payments", PAYMENT_COLUMNS, rows)
+
+
+def test_paymentlist_frame_days_are_each_events_own_days(client, run_jobs, shop, store):
+    """A payment created late in the evening in New York is on the next day in UTC."""
+    beta = store.event(BETA)
+    evening = [
+        p
+        for p in store.payments
+        if store.orders[p.order_id].event_id == beta.id
+        and store.local(beta.id, p.created).date() != p.created.date()
+    ]
+    assert evening, "the demo data has a payment on a different day in New York than in UTC"
+    day = store.local(beta.id, evening[0].created).date()
+    body = {
+        "_format": "csv-excel",
+        "payment_states": PAYMENT_STATES,
+        "start_date_range": f"{day}/{day}",
+        "events": [BETA],
+    }
+    response = run_export(
+        client, run_jobs, shop.organizer_url("paymentlist/"), body, shop.headers()
+    )
+    rows = paymentlist_rows(store, {beta.id}, PAYMENT_STATES, (), (day, day))
+    assert evening[0].order_id in {
+        o.id for o in store.orders.values() if o.code in {r[1] for r in rows}
+    }
+    assert all(r[3] == day for r in rows)
+    assert_export(response, "csv-excel", "", "catalogueorg_payments", PAYMENT_COLUMNS, rows)
+
+
+@pytest.mark.parametrize(
+    "body, errors",
+    [
+        ({}, {"_format": ["This field is required."]}),
+        ({"_format": "pdf"}, {"_format": ['"pdf" is not a valid choice.']}),
+        (
+            {"_format": "xlsx", "payment_states": "confirmed"},
+            {"payment_states": ['Expected a list of items but got type "str".']},
+        ),
+        (
+            {"_format": "xlsx", "refund_states": ["done", "approved"]},
+            {"refund_states": ['"approved" is not a valid choice.']},
+        ),
+        (
+            {"_format": "xlsx", "start_date_range": "last week"},
+            {"start_date_range": ["Invalid date frame"]},
+        ),
+        (
+            {"_format": "xlsx", "end_date_range": "2027-05-01/2027-04-01"},
+            {"end_date_range": ["Invalid date frame"]},
+        ),
+        (
+            {"_format": "xlsx", "successful_only": True},
+            {"fields": ["Additional fields not allowed: ['successful_only']."]},
+        ),
+    ],
+)
+def test_paymentlist_rejects_bad_parameters_with_pretix_messages(body, errors, client, shop):
+    response = client.post(shop.event_url("paymentlist/run/"), headers=shop.headers(), json=body)
+    assert response.status_code == 400
+    assert response.json == errors
+
+
+# checkinlist ---------------------------------------------------------------------------------
+CHECKIN_TAIL = [
+    "Company",
+    "Order date",
+    "Order time",
+    "Requires special attention",
+    "Comment",
+    "Blocked",
+    "Valid from",
+    "Valid until",
+    "Address",
+    "ZIP code",
+    "City",
+    "Country",
+    "State",
+]
+
+
+def checkin_columns(checkin_list: CheckinList, secrets=False, questions=()) -> list[str]:
+    columns = ["Order code", "Attendee name", "Product", "Price", "Checked in", "Checked out"]
+    if checkin_list.include_pending:
+        columns.append("Paid")
+    if secrets:
+        columns.append("Secret")
+    return columns + ["Email", "Phone number", *questions, *CHECKIN_TAIL]
+
+
+def checkinlist_rows(
+    store: Store,
+    list_id: int,
+    *,
+    status: str = "",
+    sort: str = "name",
+    secrets: bool = False,
+    attention_only: bool = False,
+    question_ids=(),
+) -> list[list]:
+    checkin_list = store.lists[list_id]
+    event_id = checkin_list.event_id
+    statuses = {"p", "n"} if checkin_list.include_pending else {"p"}
+    by_id = {p.id: p for p in store.positions}
+    scans = defaultdict(lambda: {"entry": None, "exit": None})
+    for scan in store.checkins:
+        if scan.list_id == list_id and scan.successful:
+            last = scans[scan.position_id][scan.type]
+            scans[scan.position_id][scan.type] = max(filter(None, [last, scan.datetime]))
+    chosen = []
+    for position in store.positions:
+        order = store.orders[position.order_id]
+        if order.event_id != event_id or order.status not in statuses or position.canceled:
+            continue
+        if not checkin_list.all_products or (attention_only and not order.checkin_attention):
+            continue
+        entry, exit_ = scans[position.id]["entry"], scans[position.id]["exit"]
+        wanted = {
+            "": True,
+            "1": entry is not None,
+            "2": entry is not None and (exit_ is None or exit_ < entry),
+            "3": entry is not None and exit_ is not None and exit_ >= entry,
+            "0": entry is None,
+        }[status]
+        if wanted:
+            chosen.append((position, order, entry, exit_))
+
+    def parent(position):
+        return by_id.get(position.addon_to_id)
+
+    def name(position, order):
+        up = parent(position)
+        return position.attendee_name or (up and up.attendee_name) or order.invoice_name
+
+    sort_keys = {
+        "name": lambda c: (name(c[0], c[1]) or c[1].code, c[0].id),
+        "code": lambda c: (c[1].code, c[0].positionid, c[0].id),
+        "order_datetime": lambda c: (-c[1].datetime.timestamp(), c[0].id),
+    }
+    rows = []
+    for position, order, entry, exit_ in sorted(chosen, key=sort_keys[sort]):
+        up = parent(position)
+        ordered = store.local(event_id, order.datetime)
+        row = [
+            order.code,
+            name(position, order),
+            store.product(position.item_id, position.variation_id),
+            position.price,
+            store.local(event_id, entry),
+            store.local(event_id, exit_),
+        ]
+        if checkin_list.include_pending:
+            row.append(yes_no(order.status == "p"))
+        if secrets:
+            row.append(position.secret)
+        answers = {}
+        for source in (up, position):
+            for question_id in question_ids:
+                if source is not None and (source.id, question_id) in store.answers:
+                    answers[question_id] = store.answers[source.id, question_id]
+        has_address = position.street or position.zipcode or position.city
+        row += [
+            position.attendee_email or (up and up.attendee_email) or order.email or "",
+            order.phone or "",
+            *(answers.get(q, "") for q in question_ids),
+            position.company or order.invoice_company,
+            ordered.date(),
+            ordered.strftime("%H:%M:%S"),
+            yes_no(order.checkin_attention),
+            order.comment,
+            yes_no(position.blocked),
+            store.local(event_id, position.valid_from),
+            store.local(event_id, position.valid_until),
+            *(
+                [position.street, position.zipcode, position.city, position.country, position.state]
+                if has_address
+                else [
+                    order.invoice_street,
+                    order.invoice_zipcode,
+                    order.invoice_city,
+                    order.invoice_country,
+                    order.invoice_state,
+                ]
+            ),
+        ]
+        rows.append(row)
+    return rows
+
+
+@pytest.mark.parametrize("fmt", LIST_FORMATS)
+def test_checkinlist_lists_the_admitted_positions_with_last_entry_and_exit(
+    fmt, client, run_jobs, shop, store
+):
+    list_id = shop.lists["Main entrance"]
+    body = {"_format": fmt, "list": list_id}
+    response = run_export(client, run_jobs, shop.event_url("checkinlist/"), body, shop.headers())
+    rows = checkinlist_rows(store, list_id)
+    assert any(r[4] for r in rows) and any(r[5] for r in rows) and any(not r[4] for r in rows)
+    columns = checkin_columns(store.lists[list_id])
+    assert_export(response, fmt, "Check-in list", "alpha_checkin", columns, rows)
+
+
+@pytest.mark.parametrize("status", ["", "1", "2", "3", "0"])
+def test_checkinlist_status_filters_as_pretix_means_it(status, client, run_jobs, shop, store):
+    list_id = shop.lists["Main entrance"]
+    body = {"_format": "semicolon", "list": list_id, "status": status}
+    response = run_export(client, run_jobs, shop.event_url("checkinlist/"), body, shop.headers())
+    rows = checkinlist_rows(store, list_id, status=status)
+    assert rows
+    columns = checkin_columns(store.lists[list_id])
+    assert_export(response, "semicolon", "", "alpha_checkin", columns, rows)
+
+
+@pytest.mark.parametrize("sort", ["name", "code", "order_datetime"])
+def test_checkinlist_sorts_by_name_code_or_newest_order(sort, client, run_jobs, shop, store):
+    list_id = shop.lists["Main entrance"]
+    body = {"_format": "csv-excel", "list": list_id, "sort": sort}
+    response = run_export(client, run_jobs, shop.event_url("checkinlist/"), body, shop.headers())
+    rows = checkinlist_rows(store, list_id, sort=sort)
+    columns = checkin_columns(store.lists[list_id])
+    assert_export(response, "csv-excel", "", "alpha_checkin", columns, rows)
+
+
+def test_checkinlist_secrets_questions_and_attention_only(client, run_jobs, shop, store):
+    list_id = shop.lists["Main entrance"]
+    questions = [q for q in store.questions if q.event_id == store.event(ALPHA).id]
+    chosen = [questions[2].id, questions[0].id]
+    body = {
+        "_format": "xlsx",
+        "list": list_id,
+        "secrets": True,
+        "attention_only": True,
+        "questions": chosen,
+        "sort": "code",
+    }
+    response = run_export(client, run_jobs, shop.event_url("checkinlist/"), body, shop.headers())
+    in_order = [q for q in questions if q.id in chosen]
+    rows = checkinlist_rows(
+        store,
+        list_id,
+        sort="code",
+        secrets=True,
+        attention_only=True,
+        question_ids=[q.id for q in in_order],
+    )
+    assert rows and all(r[-10] == "Yes" for r in rows)
+    names = [q.question for q in in_order]
+    columns = checkin_columns(store.lists[list_id], secrets=True, questions=names)
+    assert_export(response, "xlsx", "Check-in list", "alpha_checkin", columns, rows)
+
+
+def test_checkinlist_with_pending_orders_marks_whether_paid(client, run_jobs, shop, store):
+    list_id = shop.lists["Welcome desk"]
+    body = {"_format": "default", "list": list_id, "status": "1"}
+    response = run_export(client, run_jobs, shop.event_url("checkinlist/"), body, shop.headers())
+    rows = checkinlist_rows(store, list_id, status="1")
+    assert [r[6] for r in rows] == ["No"], "only the pending ticket was scanned at this desk"
+    all_rows = checkinlist_rows(store, list_id)
+    assert {r[6] for r in all_rows} == {"Yes", "No"}
+    columns = checkin_columns(store.lists[list_id])
+    assert "Paid" in columns
+    assert_export(response, "default", "", "alpha_checkin", columns, rows)
+
+
+def test_checkinlist_of_a_list_limited_to_no_recorded_products_is_empty(
+    client, run_jobs, shop, store
+):
+    list_id = shop.lists["Workshops"]
+    assert not store.lists[list_id].all_products
+    body = {"_format": "default", "list": list_id}
+    response = run_export(client, run_jobs, shop.event_url("checkinlist/"), body, shop.headers())
+    assert_export(
+        response, "default", "", "alpha_checkin", checkin_columns(store.lists[list_id]), []
+    )
+
+
+def test_checkinlist_and_paymentlist_read_in_chunks_across_key_boundaries(
+    client, run_jobs, shop, store, monkeypatch
+):
+    from service.store import catalog_queries
+
+    monkeypatch.setattr(catalog_queries, "CHUNK_SIZE", 7)
+    list_id = shop.lists["Main entrance"]
+    for sort in ("name", "code", "order_datetime"):
+        body = {"_format": "default", "list": list_id, "sort": sort}
+        response = run_export(
+            client, run_jobs, shop.event_url("checkinlist/"), body, shop.headers()
+        )
+        rows = checkinlist_rows(store, list_id, sort=sort)
+        assert len(rows) > 7 * 3
+        columns = checkin_columns(store.lists[list_id])
+        assert_export(response, "default", "", "alpha_checkin", columns, rows)
+    body = {"_format": "default", "payment_states": PAYMENT_STATES, "refund_states": REFUND_STATES}
+    response = run_export(
+        client, run_jobs, shop.organizer_url("paymentlist/"), body, shop.headers()
+    )
+    rows = paymentlist_rows(store, set(store.events), PAYMENT_STATES, REFUND_STATES)
+    assert_export(response, "default", "", "catalogueorg_payments", PAYMENT_COLUMNS, rows)
+
+
+def test_checkinlist_list_must_be_one_of_this_events_lists(client, shop, store):
+    other_event_lists = [
+        cl.id for cl in store.lists.values() if cl.event_id == store.event(BETA).id
+    ]
+    cases = [
+        ({"_format": "xlsx"}, {"list": ["This field is required."]}),
+        ({"_format": "xlsx", "list": 999}, {"list": ['"999" is not a valid choice.']}),
+        ({"_format": "xlsx", "list": "999"}, {"list": ['"999" is not a valid choice.']}),
+        (
+            {"_format": "xlsx", "list": other_event_lists[0]},
+            {"list": [f'"{other_event_lists[0]}" is not a valid choice.']},
+        ),
+        (
+            {"_format": "xlsx", "list": shop.lists["Main entrance"], "status": "4"},
+            {"status": ['"4" is not a valid choice.']},
+        ),
+        (
+            {"_format": "xlsx", "list": shop.lists["Main entrance"], "sort": "email"},
+            {"sort": ['"email" is not a valid choice.']},
+        ),
+        (
+            {"_format": "xlsx", "list": shop.lists["Main entrance"], "secrets": "perhaps"},
+            {"secrets": ["Must be a valid boolean."]},
+        ),
+    ]
+    for body, errors in cases:
+        response = client.post(
+            shop.event_url("checkinlist/run/"), headers=shop.headers(), json=body
+        )
+        assert response.status_code == 400, body
+        assert response.json == errors, body
+    accepted = client.post(
+        shop.event_url("checkinlist/run/"),
+        headers=shop.headers(),
+        json={"_format": "xlsx", "list": str(shop.lists["Main entrance"]), "status": None},
+    )
+    assert accepted.status_code == 202
+
+
+# eventdata -----------------------------------------------------------------------------------
+EVENT_COLUMNS = [
+    "Event name",
+    "Short form",
+    "Shop is live",
+    "Event currency",
+    "Timezone",
+    "Event start time",
+    "Event end time",
+    "Admission time",
+    "Start of presale",
+    "End of presale",
+    "Location",
+]
+
+
+def eventdata_rows(store: Store, slugs: set[str]) -> list[list]:
+    events = sorted(
+        (e for e in store.events.values() if e.slug in slugs),
+        key=lambda e: (e.date_from, e.name, e.id),
+    )
+    return [
+        [
+            e.name,
+            e.slug,
+            yes_no(e.live),
+            e.currency,
+            e.timezone,
+            store.local(e.id, e.date_from),
+            store.local(e.id, e.date_to),
+            store.local(e.id, e.date_admission),
+            store.local(e.id, e.presale_start),
+            store.local(e.id, e.presale_end),
+            e.location,
+        ]
+        for e in events
+    ]
+
+
+@pytest.mark.parametrize("fmt", LIST_FORMATS)
+def test_eventdata_has_a_row_per_event_in_its_own_time_zone(fmt, client, run_jobs, shop, store):
+    body = {"_format": fmt}
+    response = run_export(client, run_jobs, shop.organizer_url("eventdata/"), body, shop.headers())
+    rows = eventdata_rows(store, {ALPHA, BETA})
+    assert [r[1] for r in rows] == [BETA, ALPHA], "by start date"
+    assert_export(response, fmt, "Event data", "catalogueorg_events", EVENT_COLUMNS, rows)
+
+
+def test_eventdata_shows_only_the_events_the_token_may_see(client, run_jobs, shop, store):
+    body = {"_format": "semicolon"}
+    headers = shop.headers("alpha_only")
+    response = run_export(client, run_jobs, shop.organizer_url("eventdata/"), body, headers)
+    rows = eventdata_rows(store, {ALPHA})
+    assert_export(response, "semicolon", "", "catalogueorg_events", EVENT_COLUMNS, rows)
+
+
+def test_eventdata_is_organizer_level_and_takes_an_event_choice_like_pretix(
+    client, run_jobs, shop, store
+):
+    response = client.post(
+        shop.event_url("eventdata/run/"), headers=shop.headers(), json={"_format": "xlsx"}
+    )
+    assert response.status_code == 404
+    body = {"_format": "semicolon", "events": [ALPHA]}
+    response = run_export(client, run_jobs, shop.organizer_url("eventdata/"), body, shop.headers())
+    rows = eventdata_rows(store, {ALPHA})
+    assert_export(response, "semicolon", "", "catalogueorg_events", EVENT_COLUMNS, rows)
+
+
+# The same files on SQLite and PostgreSQL -----------------------------------------------------
+@pytest.fixture
+def postgres_url():
+    from sqlalchemy import create_engine, text
+
+    from .conftest import POSTGRES_URL
+
+    try:
+        create_engine(POSTGRES_URL, connect_args={"connect_timeout": 3}).connect().close()
+    except Exception:
+        pytest.skip(f"PostgreSQL is not reachable at {POSTGRES_URL}")
+    schema = f"catalogue_test_{uuid.uuid4().hex[:10]}"
+    admin = create_engine(POSTGRES_URL)
+    with admin.begin() as connection:
+        connection.execute(text(f'CREATE SCHEMA "{schema}"'))
+    yield f"{POSTGRES_URL}?options=-csearch_path%3D{schema}"
+    with admin.begin() as connection:
+        connection.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
+    admin.dispose()
+
+
+BACKEND_RUNS = [
+    ("itemdata", {"_format": "default"}),
+    ("quotalist", {"_format": "default"}),
+    (
+        "paymentlist",
+        {
+            "_format": "default",
+            "payment_states": PAYMENT_STATES,
+            "refund_states": REFUND_STATES,
+            "start_date_range": "2027-02-01/",
+        },
+    ),
+    (
+        "checkinlist",
+        {"_format": "default", "list": "Main entrance", "sort": "name", "secrets": True},
+    ),
+    ("checkinlist", {"_format": "default", "list": "Main entrance", "sort": "code", "status": "0"}),
+    ("checkinlist", {"_format": "default", "list": "Main entrance", "sort": "order_datetime"}),
+    ("mailaddrs", {"status": ["n", "p"]}),
+    ("eventdata", {"_format": "default"}),
+]
+
+
+def export_files(database_url: str, directory) -> dict[int, bytes]:
+    """Demo data in a fresh store, each of BACKEND_RUNS written by its exporter."""
+    from service import create_app
+    from service.exporters import REGISTRY
+    from service.exporters.base import ExportScope
+    from service.store import create_all, get_engine
+
+    from .conftest import REDIS_URL
+
+    app = create_app(
+        {"DATABASE_URL": database_url, "REDIS_URL": REDIS_URL, "EXPORT_DIR": str(directory)}
+    )
+    files = {}
+    with app.app_context():
+        create_all(get_engine())
+        session = get_session()
+        result = generate_demo_data(session, "backends", "backendconf", orders=120, seed=5)
+        event = session.get(Event, result.event_id)
+        organizer = session.get(Organizer, result.organizer_id)
+        lists = dict(session.execute(select(CheckinList.name, CheckinList.id)).all())
+        for number, (identifier, form) in enumerate(BACKEND_RUNS):
+            form = {**form, "list": lists[form["list"]]} if "list" in form else form
+            level = REGISTRY[identifier].organizer_level
+            scope = ExportScope(organizer, [event], None if level else event)
+            path = directory / f"{number}.out"
+            REGISTRY[identifier](session, scope).write(form, path, lambda fraction: None)
+            files[number] = path.read_bytes()
+        session.close()
+        get_engine().dispose()
+    return files
+
+
+def test_the_exports_are_byte_identical_on_sqlite_and_postgresql(
+    postgres_url, tmp_path, monkeypatch
+):
+    from service.store import catalog_queries
+
+    monkeypatch.setattr(catalog_queries, "CHUNK_SIZE", 9)
+    (tmp_path / "sqlite").mkdir()
+    (tmp_path / "postgres").mkdir()
+    on_sqlite = export_files(f"sqlite:///{tmp_path / 'store.db'}", tmp_path / "sqlite")
+    on_postgres = export_files(postgres_url, tmp_path / "postgres")
+    for number, (identifier, form) in enumerate(BACKEND_RUNS):
+        assert on_sqlite[number].count(b"\n") > 1, identifier
+        assert on_postgres[number] == on_sqlite[number], (identifier, form)
