@@ -1,0 +1,306 @@
+"""The demo data: reproducible, realistic enough for the exporters, idempotent and fast."""
+
+import re
+import time
+import uuid
+from collections import Counter, defaultdict
+from decimal import ROUND_HALF_UP, Decimal
+
+import psycopg
+import pytest
+from sqlalchemy import func, select, text
+from sqlalchemy.orm import Session
+
+from service.store import make_engine
+from service.store.demo import CODE_ALPHABET, generate_demo_data
+from service.store.models import (
+    Base,
+    Checkin,
+    CheckinList,
+    Event,
+    Item,
+    ItemCategory,
+    Order,
+    OrderFee,
+    OrderPayment,
+    OrderPosition,
+    OrderRefund,
+    Organizer,
+    Question,
+    QuestionAnswer,
+)
+
+PG_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
+ORDER_TABLES = (Order, OrderPosition, OrderFee, OrderPayment, OrderRefund, QuestionAnswer, Checkin)
+
+
+@pytest.fixture(scope="session")
+def postgres_admin():
+    try:
+        psycopg.connect(
+            "host=127.0.0.1 port=5432 user=postgres dbname=test", connect_timeout=3
+        ).close()
+    except psycopg.Error as exc:
+        pytest.skip(f"PostgreSQL is not reachable at {PG_URL}: {exc}")
+    engine = make_engine(PG_URL)
+    yield engine
+    engine.dispose()
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def new_engine(request, tmp_path):
+    """Makes engines on fresh databases: SQLite files, or PostgreSQL schemas dropped afterwards."""
+    admin = request.getfixturevalue("postgres_admin") if request.param == "postgresql" else None
+    engines, schemas = [], []
+
+    def make():
+        if admin is None:
+            url = f"sqlite:///{tmp_path / f'demo{len(engines)}.db'}"
+        else:
+            schema = f"demo_test_{uuid.uuid4().hex[:12]}"
+            with admin.begin() as conn:
+                conn.execute(text(f"CREATE SCHEMA {schema}"))
+            schemas.append(schema)
+            url = f"{PG_URL}?options=-csearch_path%3D{schema}"
+        engine = make_engine(url)
+        Base.metadata.drop_all(engine)
+        Base.metadata.create_all(engine)
+        engines.append(engine)
+        return engine
+
+    yield make
+    for engine in engines:
+        engine.dispose()
+    for schema in schemas:
+        with admin.begin() as conn:
+            conn.execute(text(f"DROP SCHEMA {schema} CASCADE"))
+
+
+def generate(engine, **kwargs):
+    with Session(engine) as session:
+        return generate_demo_data(session, **kwargs)
+
+
+def snapshot(engine) -> dict[str, list[tuple]]:
+    with engine.connect() as conn:
+        return {
+            model.__tablename__: sorted(tuple(row) for row in conn.execute(select(model.__table__)))
+            for model in ORDER_TABLES
+        }
+
+
+def counts(engine) -> dict[str, int]:
+    with Session(engine) as session:
+        return {
+            model.__tablename__: session.scalar(select(func.count()).select_from(model))
+            for model in ORDER_TABLES
+        }
+
+
+def test_same_seed_gives_identical_rows(new_engine):
+    first, second = new_engine(), new_engine()
+    generate(first, orders=300, seed=7)
+    generate(second, orders=300, seed=7)
+
+    assert snapshot(first) == snapshot(second)
+
+
+def test_other_seed_gives_other_data(new_engine):
+    first, second = new_engine(), new_engine()
+    generate(first, orders=300, seed=1)
+    generate(second, orders=300, seed=2)
+
+    one, other = snapshot(first), snapshot(second)
+    assert one["orders"] != other["orders"]
+    assert one["order_positions"] != other["order_positions"]
+
+
+def test_counts_and_mix(new_engine):
+    engine = new_engine()
+    result = generate(engine, orders=1000)
+
+    assert result.orders_created == 1000
+    with Session(engine) as session:
+        organizer = session.get(Organizer, result.organizer_id)
+        event = session.get(Event, result.event_id)
+        orders = session.scalars(select(Order)).all()
+        positions = session.scalars(select(OrderPosition)).all()
+        fees = session.scalars(select(OrderFee)).all()
+        payments = session.scalars(select(OrderPayment)).all()
+        refunds = session.scalars(select(OrderRefund)).all()
+        checkins = session.scalars(select(Checkin)).all()
+        answers = session.execute(
+            select(Question.identifier, QuestionAnswer.answer).join(Question)
+        ).all()
+        addon_items = set(
+            session.scalars(select(Item.id).join(ItemCategory).where(ItemCategory.is_addon)).all()
+        )
+        main_entrance = session.scalar(
+            select(CheckinList.id).where(CheckinList.name == "Main entrance")
+        )
+
+    assert (organizer.name, event.name) == ("Big Events Ltd.", "Sample Conference")
+    assert (event.currency, event.timezone, event.live) == ("EUR", "Europe/Berlin", True)
+    assert len(orders) == 1000
+
+    statuses = Counter(order.status for order in orders)
+    assert set(statuses) == {"p", "n", "e", "c"}
+    assert 500 < statuses["p"] < 700
+    assert all(50 < statuses[status] < 300 for status in "nec")
+
+    codes = [order.code for order in orders]
+    assert len(set(codes)) == len(codes)
+    assert all(re.fullmatch(f"[{CODE_ALPHABET}]{{5}}", code) for code in codes)
+    assert all(order.email is None or order.email.isascii() for order in orders)
+    assert {order.locale for order in orders} == {"en", "de", "fr"}
+    assert 350 < sum(1 for order in orders if order.invoice_name) < 650
+    assert any(order.invoice_vat_id for order in orders)
+    assert any(order.phone for order in orders)
+    assert any(order.comment for order in orders)
+    assert all(
+        event.date_from.replace(year=2026, month=12) <= order.datetime < event.date_from
+        for order in orders
+    )
+
+    by_id = {position.id: position for position in positions}
+    tickets = Counter(position.order_id for position in positions if position.addon_to_id is None)
+    assert set(tickets) == {order.id for order in orders}
+    assert set(tickets.values()) == {1, 2, 3, 4}
+    addons = [position for position in positions if position.addon_to_id is not None]
+    assert addons
+    for addon in addons:
+        parent = by_id[addon.addon_to_id]
+        assert parent.order_id == addon.order_id and parent.addon_to_id is None
+        assert addon.item_id in addon_items
+    status_of = {order.id: order.status for order in orders}
+    assert any(p.canceled for p in positions if status_of[p.order_id] == "p")
+    secrets = [position.secret for position in positions]
+    assert len(set(secrets)) == len(secrets)
+    assert all(re.fullmatch("[0-9a-f]{32}", secret) for secret in secrets)
+    for position in positions:
+        rate = position.tax_rate
+        expected = (position.price * rate / (100 + rate)).quantize(Decimal("0.01"), ROUND_HALF_UP)
+        assert position.tax_value == expected and position.tax_name == "VAT"
+    names = [position.attendee_name for position in positions if position.attendee_name]
+    assert any(not name.isascii() for name in names)
+    assert any("李" in name for name in names)
+
+    assert {fee.fee_type for fee in fees} >= {"payment", "shipping", "service"}
+    assert 150 < sum(1 for fee in fees if fee.fee_type == "payment") < 250
+
+    payments_of = defaultdict(list)
+    for payment in payments:
+        payments_of[payment.order_id].append(payment)
+    assert {payment.provider for payment in payments} == {"banktransfer", "stripe", "paypal"}
+    assert any(len(found) > 1 for found in payments_of.values())
+    assert any(payment.state == "failed" for payment in payments)
+    refunded = defaultdict(Decimal)
+    for refund in refunds:
+        assert refund.state == "done"
+        refunded[refund.order_id] += refund.amount
+    assert any(status_of[order_id] == "c" for order_id in refunded)
+    for order in orders:
+        if order.status == "p":
+            confirmed = [p.amount for p in payments_of[order.id] if p.state == "confirmed"]
+            assert confirmed and sum(confirmed) - refunded[order.id] == order.total
+
+    assert checkins and {checkin.list_id for checkin in checkins} == {main_entrance}
+    assert {checkin.type for checkin in checkins} == {"entry", "exit"}
+    assert all(status_of[by_id[checkin.position_id].order_id] == "p" for checkin in checkins)
+
+    assert {identifier for identifier, _ in answers} == {"DIET", "SHIRT", "ROLE"}
+    shirt_sizes = {answer for identifier, answer in answers if identifier == "SHIRT"}
+    assert shirt_sizes <= {"S", "M", "L", "XL"}
+    assert any(answer.startswith("=") for _, answer in answers)
+
+
+def test_totals_are_positions_plus_fees(new_engine):
+    engine = new_engine()
+    generate(engine, orders=500)
+
+    with Session(engine) as session:
+        expected = defaultdict(Decimal)
+        for order_id, price in session.execute(
+            select(OrderPosition.order_id, OrderPosition.price).where(~OrderPosition.canceled)
+        ):
+            expected[order_id] += price
+        for order_id, value in session.execute(
+            select(OrderFee.order_id, OrderFee.value).where(~OrderFee.canceled)
+        ):
+            expected[order_id] += value
+        totals = dict(session.execute(select(Order.id, Order.total)).all())
+
+    assert totals == dict(expected)
+
+
+def test_a_small_data_set_has_a_formula_answer(new_engine):
+    engine = new_engine()
+    generate(engine, orders=20)
+
+    with Session(engine) as session:
+        answers = session.scalars(select(QuestionAnswer.answer)).all()
+    assert any(answer.startswith("=") for answer in answers)
+
+
+def test_running_again_adds_nothing(new_engine):
+    engine = new_engine()
+    first = generate(engine, orders=200)
+    before = snapshot(engine)
+
+    again = generate(engine, orders=200)
+    other_seed = generate(engine, orders=50, seed=99)
+
+    assert again.orders_created == other_seed.orders_created == 0
+    assert (again.organizer_id, again.event_id) == (first.organizer_id, first.event_id)
+    assert snapshot(engine) == before
+
+
+def test_another_event_in_the_same_database(new_engine):
+    engine = new_engine()
+    first = generate(engine, orders=100)
+    second = generate(engine, event_slug="summer-camp", orders=150, seed=3)
+
+    assert second.organizer_id == first.organizer_id
+    assert second.event_id != first.event_id
+    assert counts(engine)["orders"] == 250
+    with Session(engine) as session:
+        event = session.get(Event, second.event_id)
+        assert event.name == "Summer Camp"
+        per_event = dict(
+            session.execute(select(Order.event_id, func.count()).group_by(Order.event_id)).all()
+        )
+        assert per_event == {first.event_id: 100, second.event_id: 150}
+        catalogues = session.execute(
+            select(Item.event_id, func.count()).group_by(Item.event_id)
+        ).all()
+        assert dict(catalogues) == {first.event_id: 5, second.event_id: 5}
+
+        order = session.scalars(select(Order).order_by(Order.id.desc()).limit(1)).one()
+        session.add(
+            Order(
+                event_id=order.event_id,
+                code="ORMOK",
+                status="n",
+                datetime=order.datetime,
+                total=Decimal("0.00"),
+            )
+        )
+        session.commit()
+        assert session.scalar(select(Order.id).where(Order.code == "ORMOK")) > order.id
+
+
+def test_twenty_thousand_orders_on_sqlite(tmp_path, capsys):
+    engine = make_engine(f"sqlite:///{tmp_path / 'large.db'}")
+    Base.metadata.create_all(engine)
+
+    started = time.perf_counter()
+    result = generate(engine, orders=20_000)
+    seconds = time.perf_counter() - started
+
+    assert result.orders_created == 20_000
+    found = counts(engine)
+    assert found["orders"] == 20_000
+    assert found["order_positions"] > 40_000
+    with capsys.disabled():
+        print(f"\n20,000 demo orders on SQLite: {seconds:.1f} s, {found}")
+    engine.dispose()
