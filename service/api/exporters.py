@@ -13,6 +13,8 @@ from .context import event_context, find_exporter, organizer_context
 from .errors import ApiError, not_found
 from .pagination import paginate
 from .schemas import (
+    RUN_BODY,
+    VALIDATION_ERRORS,
     DetailSchema,
     DownloadLinkSchema,
     ExporterPageSchema,
@@ -36,38 +38,6 @@ AUTH_ERRORS = (
     (503, "Redis or the database is unavailable; retry after Retry-After seconds"),
 )
 RETRY_AFTER_SECONDS = 5
-
-
-# ``{"detail": "..."}`` for a body that is not a JSON object, else ``{"field": ["message"]}``.
-VALIDATION_ERRORS = {
-    "type": "object",
-    "additionalProperties": {
-        "oneOf": [{"type": "string"}, {"type": "array", "items": {"type": "string"}}]
-    },
-}
-
-
-RUN_BODY = {
-    "required": True,
-    "description": (
-        "The exporter's parameters, as listed in its `input_parameters`: which are required "
-        "and which values are valid depends on the exporter."
-    ),
-    "content": {
-        "application/json": {
-            "schema": {
-                "type": "object",
-                "properties": {
-                    "_format": {"type": "string"},
-                    "events": {"type": "array", "items": {"type": "string"}},
-                    "all_events": {"type": "boolean"},
-                },
-                "additionalProperties": True,
-            },
-            "example": {"_format": "xlsx"},
-        }
-    },
-}
 
 
 def documented(*codes):

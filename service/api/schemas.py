@@ -40,8 +40,33 @@ class DetailSchema(Schema):
     detail = fields.String(required=True)
 
 
-class RunParametersSchema(Schema):
-    """The exporter's parameters; see ``input_parameters`` of the exporter."""
+# ``{"detail": "..."}`` for a body that is not a JSON object, else ``{"field": ["message"]}``.
+VALIDATION_ERRORS = {
+    "type": "object",
+    "additionalProperties": {
+        "oneOf": [{"type": "string"}, {"type": "array", "items": {"type": "string"}}]
+    },
+}
 
-    class Meta:
-        unknown = "include"
+
+RUN_BODY = {
+    "required": True,
+    "description": (
+        "The exporter's parameters, as listed in its `input_parameters`: which are required "
+        "and which values are valid depends on the exporter."
+    ),
+    "content": {
+        "application/json": {
+            "schema": {
+                "type": "object",
+                "properties": {
+                    "_format": {"type": "string"},
+                    "events": {"type": "array", "items": {"type": "string"}},
+                    "all_events": {"type": "boolean"},
+                },
+                "additionalProperties": True,
+            },
+            "example": {"_format": "xlsx"},
+        }
+    },
+}
