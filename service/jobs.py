@@ -222,9 +222,8 @@ def _run_export(file_id: str) -> dict | None:
 
 def _write_export(file_id: str, record: dict) -> dict | None:
     progress = ProgressPublisher(get_current_job(), file_id)
-    partial = files.partial_path(file_id) if _export_dir_usable(file_id) else None
-    if partial is None:
-        return None
+    _ensure_export_dir(file_id)
+    partial = files.partial_path(file_id)
     try:
         session = get_session()
         exporter_cls, scope = _rebuild_scope(session, record)
@@ -261,14 +260,13 @@ def _write_export(file_id: str, record: dict) -> dict | None:
     return {"filename": result.filename, "size": size}
 
 
-def _export_dir_usable(file_id: str) -> bool:
+def _ensure_export_dir(file_id: str) -> None:
     try:
         files.export_dir()
     except OSError as exc:
         log.exception("EXPORT_DIR is not usable")
         _fail(file_id, None, _storage_message(exc))
         raise ExportError(_storage_message(exc)) from exc
-    return True
 
 
 def _fail(file_id: str, partial, message: str) -> None:
