@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: install run test lint format bench clean
+.PHONY: install run test chromium lint format bench clean
 
 $(STAMP): setup.cfg pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -19,9 +19,13 @@ run: $(STAMP)
 	$(BIN)/python -m service.devrun
 
 ## Lint and run the whole test suite (needs Redis and PostgreSQL on 127.0.0.1, see README).
-test: $(STAMP)
+test: $(STAMP) chromium
 	$(BIN)/ruff check .
 	$(BIN)/python -m pytest
+
+## Debian's Chromium for the browser tests (installed with apt-get when missing and possible).
+chromium:
+	bash scripts/ensure-chromium.sh
 
 lint: $(STAMP)
 	$(BIN)/ruff check .
@@ -29,6 +33,22 @@ lint: $(STAMP)
 
 format: $(STAMP)
 	$(BIN)/ruff format .
+
+BENCH_STAMP := $(VENV)/.bench-installed
+
+$(BENCH_STAMP): $(STAMP)
+	$(BIN)/pip install --quiet -e ".[bench]"
+	touch $(BENCH_STAMP)
+
+## Benchmark exports of 1k, 10k and 100k orders on SQLite and PostgreSQL (needs Redis and
+## PostgreSQL on 127.0.0.1, like make test); prints a table and writes bench/results.json.
+bench: $(BENCH_STAMP)
+	$(BIN)/python -m bench.run
+
+.PHONY: bench-quick
+## The same for 1k and 10k orders on SQLite only: a minute or two.
+bench-quick: $(BENCH_STAMP)
+	$(BIN)/python -m bench.run --sizes 1000,10000 --backends sqlite
 
 clean:
 	rm -rf $(VENV) instance .pytest_cache .ruff_cache

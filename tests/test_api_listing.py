@@ -70,7 +70,7 @@ def test_unknown_exporter_is_404(client, demo):
 
 
 def test_pages_out_of_range_or_not_numbers_are_404(client, demo):
-    for page in ("2", "0", "-1", "abc", "1.5", ""):
+    for page in ("2", "0", "-1", "abc", "1.5", "", "\u00b2", "\u0661"):
         response = client.get(demo.event_url() + f"?page={page}", headers=demo.headers())
         assert response.status_code == 404, page
         assert response.json == {"detail": "Invalid page."}

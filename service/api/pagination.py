@@ -14,7 +14,7 @@ def invalid_page() -> ApiError:
 def paginate(items: list) -> dict:
     """One page of ``items`` by ``?page=``; a page past the end or not a number is a 404."""
     text = request.args.get("page", "1")
-    if not text.isdigit() or int(text) < 1:
+    if not (text.isascii() and text.isdigit()) or int(text) < 1:
         raise invalid_page()
     page = int(text)
     last_page = max(1, -(-len(items) // PAGE_SIZE))

@@ -1,6 +1,6 @@
 """Signing in with an API token and signing out."""
 
-from flask import flash, g, redirect, render_template, request, url_for
+from flask import flash, redirect, render_template, request, url_for
 
 from . import session_auth
 from .blueprint import blp
@@ -19,8 +19,8 @@ def login():
         return render_template("login.html")
     principal = session_auth.sign_in(request.form.get("token", ""))
     if principal is None:
-        return render_template("login.html", error=INVALID_TOKEN), 401
-    g.principal = principal
+        body = render_template("login.html", error=INVALID_TOKEN)
+        return body, 401, {"WWW-Authenticate": "Token"}
     return redirect(url_for("web.index"), code=303)
 
 

@@ -1,5 +1,7 @@
 """The front page: the exports started with the session's token, newest first."""
 
+import re
+
 from flask import abort, g, render_template, request
 
 from .. import jobs
@@ -15,7 +17,7 @@ PAGE_SIZE = 50
 def page_number(count: int) -> int:
     """``?page=``, or 404 for a page that is not a number or past the last one, as the API."""
     text = request.args.get("page", "1")
-    if not text.isdigit() or int(text) < 1:
+    if not re.fullmatch(r"[0-9]{1,9}", text) or int(text) < 1:
         abort(404)
     last_page = max(1, -(-count // PAGE_SIZE))
     if int(text) > last_page:

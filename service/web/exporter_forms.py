@@ -30,39 +30,40 @@ def organizer_context(organizer: str) -> catalog.ExportContext:
 
 
 def run_url(context: catalog.ExportContext, identifier: str) -> str:
-    """Where the form posts; the anchor brings a form shown again with errors into view."""
     scope = context.scope
-    anchor = f"exporter-{identifier}"
     if context.is_event_level:
         return url_for(
             "web.event_run",
             organizer=scope.organizer.slug,
             event=scope.event.slug,
             identifier=identifier,
-            _anchor=anchor,
         )
-    return url_for(
-        "web.organizer_run", organizer=scope.organizer.slug, identifier=identifier, _anchor=anchor
-    )
+    return url_for("web.organizer_run", organizer=scope.organizer.slug, identifier=identifier)
 
 
-def render_page(context, submitted=None, errors=None, general=None, status=200, headers=None):
-    """The exporters with their forms; the one in ``submitted`` is filled in again."""
-    sections = []
-    for exporter in context.available():
-        is_submitted = submitted is not None and submitted[0] == exporter.identifier
-        sections.append(
-            {
-                "exporter": exporter,
-                "fields": forms.describe(
-                    exporter.declared_parameters(),
-                    submitted[1] if is_submitted else None,
-                    errors if is_submitted else None,
-                ),
-                "general": general if is_submitted else [],
-                "action": run_url(context, exporter.identifier),
-            }
+def list_url(context: catalog.ExportContext) -> str:
+    scope = context.scope
+    if context.is_event_level:
+        return url_for(
+            "web.event_exporters", organizer=scope.organizer.slug, event=scope.event.slug
         )
+    return url_for("web.organizer_exporters", organizer=scope.organizer.slug)
+
+
+def section(exporter, submitted=None, errors=None, general=()) -> dict:
+    return {
+        "exporter": exporter,
+        "fields": forms.describe(exporter.declared_parameters(), submitted, errors),
+        "general": list(general),
+    }
+
+
+def render_page(
+    context: catalog.ExportContext, sections: list[dict], status=200, headers=None, again=False
+):
+    """The exporters page; ``again`` when it shows one submitted form with its errors."""
+    for entry in sections:
+        entry["action"] = run_url(context, entry["exporter"].identifier)
     scope = context.scope
     body = render_template(
         "exporters.html",
@@ -70,8 +71,25 @@ def render_page(context, submitted=None, errors=None, general=None, status=200, 
         event=scope.event,
         events=scope.events,
         sections=sections,
+        list_url=list_url(context),
+        again=again,
     )
     return body, status, headers or {}
+
+
+def render_again(identifier: str, errors: dict, general: list[str], status: int, headers=None):
+    """Only the submitted exporter's form, as it was filled in, with what was wrong.
+
+    The context is loaded afresh: validating narrows an exporter's scope to the chosen events,
+    and the form must offer all of them again.
+    """
+    args = request.view_args
+    if "event" in args:
+        context = event_context(args["organizer"], args["event"])
+    else:
+        context = organizer_context(args["organizer"])
+    entry = section(context.exporter(identifier), request.form, errors, general)
+    return render_page(context, [entry], status, headers, again=True)
 
 
 def run(context: catalog.ExportContext, identifier: str):
@@ -88,7 +106,7 @@ def run(context: catalog.ExportContext, identifier: str):
             errors = forms.messages_by_field(exc.messages)
     if errors:
         general = [text for name, texts in errors.items() if name not in declared for text in texts]
-        return render_page(context, (identifier, request.form), errors, general, status=400)
+        return render_again(identifier, errors, general, 400)
     try:
         started = jobs.start_export(g.principal, exporter, parameters)
     except jobs.TooManyExports:
@@ -97,16 +115,15 @@ def run(context: catalog.ExportContext, identifier: str):
             f"You already have {limit} exports waiting or running. "
             "Wait until one has finished, then try again."
         )
-        return render_page(
-            context, (identifier, request.form), {}, [message], 429, {"Retry-After": "5"}
-        )
+        return render_again(identifier, {}, [message], 429, {"Retry-After": "5"})
     return redirect(url_for("web.export", file_id=started.file_id), code=303)
 
 
 @blp.get(EVENT)
 @signed_in
 def event_exporters(organizer: str, event: str):
-    return render_page(event_context(organizer, event))
+    context = event_context(organizer, event)
+    return render_page(context, [section(exporter) for exporter in context.available()])
 
 
 @blp.post(f"{EVENT}<identifier>/run")
@@ -118,7 +135,8 @@ def event_run(organizer: str, event: str, identifier: str):
 @blp.get(ORGANIZER)
 @signed_in
 def organizer_exporters(organizer: str):
-    return render_page(organizer_context(organizer))
+    context = organizer_context(organizer)
+    return render_page(context, [section(exporter) for exporter in context.available()])
 
 
 @blp.post(f"{ORGANIZER}<identifier>/run")

@@ -50,6 +50,7 @@ def download(file_id: str):
     except FileNotFoundError:
         abort(404)  # expired between the check and the read
     response.headers["Content-Disposition"] = attachment(record["filename"])
+    response.headers["Cache-Control"] = "private, no-store"
     return response
 
 
