@@ -882,10 +882,28 @@ class _Payments:
 
 
 def _insert(session: Session, rows: dict[type, list[dict]]) -> None:
-    """One executemany per table; the plain table insert skips the ORM's per-row bookkeeping."""
+    """One executemany per table; the plain table insert skips the ORM's per-row bookkeeping.
+
+    On PostgreSQL, ``COPY`` instead: psycopg sends an executemany row by row, and COPY loads
+    the same rows in about half the time.
+    """
+    copy = session.get_bind().dialect.name == "postgresql"
     for model in ORDER_MODELS:
-        if rows[model]:
+        if not rows[model]:
+            continue
+        if copy:
+            _copy_rows(session, model.__table__, rows[model])
+        else:
             session.execute(insert(model.__table__), rows[model])
+
+
+def _copy_rows(session: Session, table, rows: list[dict]) -> None:
+    names = list(rows[0])
+    statement = f"COPY {table.name} ({', '.join(names)}) FROM STDIN"
+    cursor = session.connection().connection.driver_connection.cursor()
+    with cursor.copy(statement) as copy:
+        for row in rows:
+            copy.write_row([row[name] for name in names])
 
 
 def _reset_sequences(session: Session) -> None:
