@@ -42,7 +42,7 @@ LAUNCH_ARGS = [
     "--no-first-run",
     "--disable-sync",
 ]
-ORGANIZER, EVENT, ORDERS = "festival2", "bigfest", 3000
+ORGANIZER, EVENT, ORDERS = "festival2", "bigfest", 15_000
 EVENT_PAGE = f"/organizers/{ORGANIZER}/events/{EVENT}/exporters/"
 STATE_SCRIPT = """() => {
     const state = document.querySelector('#status .state');
