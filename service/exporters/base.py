@@ -2,6 +2,7 @@
 rows. Formats, dialects, progress and file writing live here and in ``writers`` once.
 """
 
+import os
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -10,14 +11,11 @@ from sqlalchemy.orm import Session
 
 from ..store.models import Event, Organizer
 from . import params, writers
-from .base_types import Table
+from .base_types import ExportError, Table  # noqa: F401 (exporters raise it from here)
+from .parallel import write_xlsx_in_parallel
 
 XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 CSV_TYPE = "text/csv"
-
-
-class ExportError(Exception):
-    """An expected failure whose message is shown to the client as is."""
 
 
 EMPTY_EXPORT = "Your export did not contain any data."
@@ -147,7 +145,10 @@ class MultiSheetListExporter(BaseExporter):
         fmt = form["_format"]
         if fmt == "xlsx":
             sheets = [(title, self._table_factory(key, form)) for key, title in self.sheets]
-            writers.write_xlsx(path, sheets, progress)
+            if len(sheets) > 1 and (os.cpu_count() or 1) > 1:
+                write_xlsx_in_parallel(path, sheets, progress, in_child=self._own_session)
+            else:
+                writers.write_xlsx(path, sheets, progress)
             return ExportFile(self.base_filename() + ".xlsx", XLSX_TYPE)
         sheet, dialect = fmt.split(":")
         writers.write_csv(path, self.table(sheet, form), writers.SHEET_DIALECTS[dialect], progress)
@@ -155,3 +156,9 @@ class MultiSheetListExporter(BaseExporter):
 
     def _table_factory(self, key: str, form: dict):
         return lambda: self.table(key, form)
+
+    def _own_session(self) -> None:
+        """In a forked child: a session on a fresh connection pool, never the parent's."""
+        engine = self.session.get_bind()
+        engine.dispose(close=False)
+        self.session = Session(bind=engine)

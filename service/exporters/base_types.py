@@ -1,4 +1,4 @@
-"""The shape of rows handed from exporters to writers."""
+"""What exporters hand to writers: tables of rows, and the error they may end with."""
 
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
@@ -11,3 +11,7 @@ class Table:
     columns: list[str]
     total: int
     rows: Iterable[Sequence]
+
+
+class ExportError(Exception):
+    """An expected failure whose message is shown to the client as is."""

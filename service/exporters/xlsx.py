@@ -8,7 +8,7 @@ with openpyxl in the tests): numbers as numbers, dates as dates, all text as inl
 """
 
 import zipfile
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from datetime import date, datetime, time
 from decimal import Decimal
 from xml.sax.saxutils import quoteattr
@@ -139,6 +139,24 @@ def row_xml(number: int, letters: list[str], values: Sequence) -> str:
     return "".join(parts)
 
 
+def sheet_xml(rows: Iterable[Sequence], on_row=None) -> Iterator[bytes]:
+    """A worksheet's XML in chunks of a few hundred rows; ``on_row`` is called per data row."""
+    yield SHEET_START.encode()
+    letters: list[str] = []
+    buffer = []
+    for index, row in enumerate(rows, start=1):
+        if len(letters) < len(row):
+            letters = [get_column_letter(i) for i in range(1, len(row) + 1)]
+        buffer.append(row_xml(index, letters, row))
+        if len(buffer) >= ROWS_PER_WRITE:
+            yield "".join(buffer).encode()
+            buffer.clear()
+        if on_row is not None and index > 1:
+            on_row()
+    buffer.append(SHEET_END)
+    yield "".join(buffer).encode()
+
+
 class WorkbookWriter:
     """Write sheets one after the other with ``add_sheet``, then ``close``."""
 
@@ -148,23 +166,17 @@ class WorkbookWriter:
 
     def add_sheet(self, title: str, rows: Iterable[Sequence], on_row=None) -> None:
         """Stream ``rows`` (the first one is the header) into a new worksheet."""
-        number = len(self.titles) + 1
+        with self.zip.open(self._next_sheet(title), "w", force_zip64=True) as sheet:
+            for chunk in sheet_xml(rows, on_row):
+                sheet.write(chunk)
+
+    def add_sheet_file(self, title: str, xml_path) -> None:
+        """A worksheet whose XML (from ``sheet_xml``) was written to a file beforehand."""
+        self.zip.write(xml_path, self._next_sheet(title))
+
+    def _next_sheet(self, title: str) -> str:
         self.titles.append(sheet_title(title))
-        letters: list[str] = []
-        with self.zip.open(f"xl/worksheets/sheet{number}.xml", "w", force_zip64=True) as sheet:
-            sheet.write(SHEET_START.encode())
-            buffer = []
-            for index, row in enumerate(rows, start=1):
-                if len(letters) < len(row):
-                    letters = [get_column_letter(i) for i in range(1, len(row) + 1)]
-                buffer.append(row_xml(index, letters, row))
-                if len(buffer) >= ROWS_PER_WRITE:
-                    sheet.write("".join(buffer).encode())
-                    buffer.clear()
-                if on_row is not None and index > 1:
-                    on_row()
-            buffer.append(SHEET_END)
-            sheet.write("".join(buffer).encode())
+        return f"xl/worksheets/sheet{len(self.titles)}.xml"
 
     def close(self) -> None:
         numbers = range(1, len(self.titles) + 1)

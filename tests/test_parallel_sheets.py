@@ -1,0 +1,70 @@
+"""Workbooks whose sheets are written in parallel child processes."""
+
+import openpyxl
+import pytest
+
+from service.exporters import REGISTRY, writers
+from service.exporters.base import ExportScope
+from service.exporters.orderlist import OrderListExporter
+from service.exporters.parallel import write_xlsx_in_parallel
+from service.store import get_session
+from service.store.models import Event, Organizer
+
+from .conftest import path_of
+from .exporters_for_tests import TEST_EXPORTERS
+
+
+@pytest.fixture
+def test_exporters():
+    for cls in TEST_EXPORTERS:
+        REGISTRY[cls.identifier] = cls
+    yield
+    for cls in TEST_EXPORTERS:
+        REGISTRY.pop(cls.identifier, None)
+
+
+def read(path) -> list:
+    workbook = openpyxl.load_workbook(path)
+    return [
+        (sheet.title, [[(c.value, c.is_date) for c in row] for row in sheet.iter_rows()])
+        for sheet in workbook.worksheets
+    ]
+
+
+def test_parallel_and_sequential_workbooks_hold_the_same_cells(app, demo, tmp_path):
+    with app.app_context():
+        session = get_session()
+        event = session.query(Event).filter_by(slug=demo.event).first()
+        organizer = session.get(Organizer, event.organizer_id)
+        exporter = OrderListExporter(session, ExportScope(organizer, [event], event))
+        form = {"_format": "xlsx", "include_payment_amounts": True}
+        sheets = [(title, exporter._table_factory(key, form)) for key, title in exporter.sheets]
+        fractions = []
+        write_xlsx_in_parallel(
+            tmp_path / "parallel.xlsx", sheets, fractions.append, in_child=exporter._own_session
+        )
+        writers.write_xlsx(tmp_path / "sequential.xlsx", sheets, lambda fraction: None)
+    assert read(tmp_path / "parallel.xlsx") == read(tmp_path / "sequential.xlsx")
+    assert fractions == sorted(fractions)
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["parallel.xlsx", "sequential.xlsx"]
+
+
+@pytest.mark.parametrize(
+    "identifier, message",
+    [
+        ("second_sheet_fails", "The second sheet could not be made."),
+        ("second_sheet_crashes", "Internal error"),
+    ],
+)
+def test_a_failing_sheet_fails_the_export_and_leaves_no_files(
+    client, demo, run_jobs, export_dir, test_exporters, identifier, message
+):
+    before = set(export_dir.iterdir())
+    response = client.post(
+        demo.event_url(f"{identifier}/run/"), headers=demo.headers(), json={"_format": "xlsx"}
+    )
+    run_jobs()
+    result = client.get(path_of(response.json["download"]), headers=demo.headers())
+    assert result.status_code == 410
+    assert result.json == {"status": "failed", "message": message}
+    assert set(export_dir.iterdir()) == before
