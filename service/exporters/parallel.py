@@ -29,6 +29,7 @@ class SheetFailed(Exception):
 
 def part_path(path: Path, number: int) -> Path:
     """``.<file id>.sheet2.partial`` beside ``.<file id>.partial``: cleaned up like it."""
+    path = Path(path)
     stem = path.name.removesuffix(".partial")
     return path.with_name(f"{stem}.sheet{number}.partial")
 

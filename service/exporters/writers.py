@@ -70,7 +70,7 @@ def csv_cell(value):
     if value is None:
         return ""
     if kind is Decimal:
-        return value if value.as_tuple().exponent == -2 else value.quantize(CENT)
+        return value.quantize(CENT)
     if kind is datetime or kind is date:
         return value.isoformat()
     return value

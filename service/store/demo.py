@@ -283,6 +283,7 @@ def generate_demo_data(
         _insert(session, rows)
     _reset_sequences(session)
     session.commit()
+    _refresh_statistics(session)
     return DemoResult(organizer.id, event.id, orders)
 
 
@@ -904,6 +905,13 @@ def _copy_rows(session: Session, table, rows: list[dict]) -> None:
     with cursor.copy(statement) as copy:
         for row in rows:
             copy.write_row([row[name] for name in names])
+
+
+def _refresh_statistics(session: Session) -> None:
+    """After a bulk load the planner's row estimates are stale; exports would then pick
+    slow plans until autovacuum caught up."""
+    session.execute(text("ANALYZE"))
+    session.commit()
 
 
 def _reset_sequences(session: Session) -> None:

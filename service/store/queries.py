@@ -10,9 +10,10 @@ from collections import defaultdict, namedtuple
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import datetime
+from decimal import Decimal
 from functools import lru_cache
 
-from sqlalchemy import ARRAY, Integer, and_, any_, exists, func, literal, or_, select
+from sqlalchemy import ARRAY, Integer, and_, any_, exists, func, literal, or_, select, tuple_
 from sqlalchemy import column as sql_column
 from sqlalchemy.orm import Session, aliased
 
@@ -30,6 +31,7 @@ from .models import (
 )
 
 CHUNK_SIZE = 2000
+CENT = Decimal("0.01")
 
 ORDER_COLUMNS = (
     Order.id,
@@ -171,6 +173,11 @@ def _rows(session: Session, query) -> list:
     return [make(row) for row in result.all()]
 
 
+def _plain_rows(session: Session, query) -> list:
+    """SQLAlchemy rows, for callers that only unpack them (cheaper than named tuples)."""
+    return session.connection().execute(query).all()
+
+
 def id_in(session: Session, column, ids: list[int]):
     """``column IN ids`` as one bind parameter (an array on PostgreSQL, JSON on SQLite):
     a list of thousands of parameters costs more to render than the query takes to run."""
@@ -196,12 +203,9 @@ def iter_order_chunks(
     while True:
         query = base
         if last is not None:
-            query = query.where(
-                or_(
-                    Order.datetime > last.datetime,
-                    and_(Order.datetime == last.datetime, Order.id > last.id),
-                )
-            )
+            # A row-value comparison lets the (event, datetime, id) index seek straight to the
+            # next chunk; the equivalent OR of two conditions scans everything after it.
+            query = query.where(tuple_(Order.datetime, Order.id) > tuple_(last.datetime, last.id))
         chunk = _rows(session, query.order_by(Order.datetime, Order.id).limit(chunk_size))
         if not chunk:
             return
@@ -256,9 +260,53 @@ def refunds_by_order(session: Session, order_ids: list[int]) -> dict[int, list]:
     return _group(rows, "order_id")
 
 
+@dataclass(frozen=True)
+class RateSums:
+    """What an order's lines (positions or fees) at one tax rate add up to."""
+
+    tax_rate: Decimal
+    gross: Decimal
+    tax: Decimal
+    count: int
+
+
+def _sums_by_order(session: Session, model, amount, order_ids: list[int]) -> dict[int, list]:
+    rows = _plain_rows(
+        session,
+        select(
+            model.order_id,
+            model.tax_rate,
+            func.sum(amount),
+            func.sum(model.tax_value),
+            func.count(),
+        )
+        .where(id_in(session, model.order_id, order_ids), model.canceled.is_(False))
+        .group_by(model.order_id, model.tax_rate),
+    )
+    sums = defaultdict(list)
+    for order_id, rate, gross, tax, count in rows:
+        sums[order_id].append(RateSums(_cents(rate), _cents(gross), _cents(tax), count))
+    return sums
+
+
+def _cents(value) -> Decimal:
+    """SUM() over a NUMERIC column comes back as a float on SQLite."""
+    return Decimal(value).quantize(CENT) if value.__class__ is not Decimal else value
+
+
+def position_sums_by_order(session: Session, order_ids: list[int]) -> dict[int, list[RateSums]]:
+    """Per order, the non-canceled positions summed per tax rate, in SQL."""
+    return _sums_by_order(session, OrderPosition, OrderPosition.price, order_ids)
+
+
+def fee_sums_by_order(session: Session, order_ids: list[int]) -> dict[int, list[RateSums]]:
+    """Per order, the non-canceled fees summed per tax rate, in SQL."""
+    return _sums_by_order(session, OrderFee, OrderFee.value, order_ids)
+
+
 def answers_by_position(session: Session, position_ids: list[int]) -> dict[int, dict[int, str]]:
     answers: dict[int, dict[int, str]] = defaultdict(dict)
-    rows = _rows(
+    rows = _plain_rows(
         session,
         select(QuestionAnswer.position_id, QuestionAnswer.question_id, QuestionAnswer.answer).where(
             id_in(session, QuestionAnswer.position_id, position_ids)
@@ -271,7 +319,7 @@ def answers_by_position(session: Session, position_ids: list[int]) -> dict[int, 
 
 def checkin_counts(session: Session, position_ids: list[int]) -> dict[int, int]:
     """Successful entry scans per position."""
-    rows = _rows(
+    rows = _plain_rows(
         session,
         select(Checkin.position_id, func.count())
         .where(
