@@ -255,9 +255,17 @@ def _write_export(file_id: str, record: dict) -> dict | None:
         filename=result.filename,
         content_type=result.content_type,
         size=size,
-        peak_rss_kb=resource.getrusage(resource.RUSAGE_SELF).ru_maxrss,
+        peak_rss_kb=peak_rss_kb(),
     )
     return {"filename": result.filename, "size": size}
+
+
+def peak_rss_kb() -> int:
+    """The most memory this process, or a child it waited for (a worksheet writer), held."""
+    return max(
+        resource.getrusage(resource.RUSAGE_SELF).ru_maxrss,
+        resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss,
+    )
 
 
 def _ensure_export_dir(file_id: str) -> None:

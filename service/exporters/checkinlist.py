@@ -212,7 +212,7 @@ class CheckinListExporter(ListExporter):
             select(
                 QuestionAnswer.position_id, QuestionAnswer.question_id, QuestionAnswer.answer
             ).where(
-                QuestionAnswer.position_id.in_(own_ids | parent_ids),
+                queries.id_in(self.session, QuestionAnswer.position_id, own_ids | parent_ids),
                 QuestionAnswer.question_id.in_([q.id for q in questions]),
             )
         ):

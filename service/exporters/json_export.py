@@ -285,7 +285,7 @@ class JSONExporter(BaseExporter):
         answers = defaultdict(list)
         rows = self.session.execute(
             select(QuestionAnswer.position_id, QuestionAnswer.question_id, QuestionAnswer.answer)
-            .where(QuestionAnswer.position_id.in_(position_ids))
+            .where(queries.id_in(self.session, QuestionAnswer.position_id, position_ids))
             .order_by(QuestionAnswer.position_id, QuestionAnswer.id)
         )
         for position_id, question_id, answer in rows:
@@ -302,7 +302,7 @@ class JSONExporter(BaseExporter):
                 Checkin.type,
                 Checkin.successful,
             )
-            .where(Checkin.position_id.in_(position_ids))
+            .where(queries.id_in(self.session, Checkin.position_id, position_ids))
             .order_by(Checkin.position_id, Checkin.datetime, Checkin.id)
         )
         for position_id, list_id, when, kind, successful in rows:

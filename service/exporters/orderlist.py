@@ -42,6 +42,20 @@ def order_status(order) -> str:
     return STATUS_LABELS.get(order.status, order.status)
 
 
+def invoice_address(order) -> tuple:
+    """Company, name, street, ZIP code, city, country, state and VAT ID, in pretix's order."""
+    return (
+        order.invoice_company,
+        order.invoice_name,
+        order.invoice_street,
+        order.invoice_zipcode,
+        order.invoice_city,
+        order.invoice_country,
+        order.invoice_state,
+        order.invoice_vat_id,
+    )
+
+
 def format_rate(rate: Decimal) -> str:
     return f"{rate.normalize():f}" if rate == rate.to_integral() else f"{rate:f}"
 
@@ -191,14 +205,7 @@ class OrderListExporter(MultiSheetListExporter):
             order.total,
             order_status(order),
             *self._order_basics(order, clock),
-            order.invoice_company,
-            order.invoice_name,
-            order.invoice_street,
-            order.invoice_zipcode,
-            order.invoice_city,
-            order.invoice_country,
-            order.invoice_state,
-            order.invoice_vat_id,
+            *invoice_address(order),
             clock.local(order.event_id, last_payment).date() if last_payment else None,
             sum((f.gross for f in fee_sums), ZERO),
             order.locale,
@@ -320,14 +327,7 @@ class OrderListExporter(MultiSheetListExporter):
                 head = [*self._event_prefix(order, clock), order.code]
                 basics = self._order_basics(order, clock)
                 tail = [
-                    order.invoice_company,
-                    order.invoice_name,
-                    order.invoice_street,
-                    order.invoice_zipcode,
-                    order.invoice_city,
-                    order.invoice_country,
-                    order.invoice_state,
-                    order.invoice_vat_id,
+                    *invoice_address(order),
                     order.sales_channel,
                     order.locale,
                     yes_no(order.email_known_to_work),
@@ -436,14 +436,7 @@ class OrderListExporter(MultiSheetListExporter):
                         fee.tax_rate,
                         fee.tax_name,
                         fee.tax_value,
-                        order.invoice_company,
-                        order.invoice_name,
-                        order.invoice_street,
-                        order.invoice_zipcode,
-                        order.invoice_city,
-                        order.invoice_country,
-                        order.invoice_state,
-                        order.invoice_vat_id,
+                        *invoice_address(order),
                         order.customer_identifier,
                         providers,
                     ]

@@ -20,7 +20,8 @@ from .xlsx import WorkbookWriter, sheet_xml
 
 log = logging.getLogger(__name__)
 
-POLL_SECONDS = 0.2
+# Often enough that the published percentage moves in steps of one point on big workbooks.
+POLL_SECONDS = 0.05
 
 
 class SheetFailed(Exception):
