@@ -196,6 +196,7 @@ def _backend_lines(entry: dict) -> list[str]:
             f"  web: gunicorn, 2 workers × {entry['gunicorn_threads']} threads; "
             f"worker idle RSS {entry['worker_idle_rss_mb']:.0f} MB"
         )
+    lines += _writer_lines(entry)
     lines += ["", "  " + " ".join(f"{title:{align}{width}}" for title, align, width in COLUMNS)]
     for size in entry.get("sizes", []):
         run_ms = (size.get("run_latency_ms") or {}).get("median_ms")
@@ -265,4 +266,18 @@ def _backend_lines(entry: dict) -> list[str]:
                 + (f" ({gap:.0f} ms between the samples)" if gap is not None else "")
                 + f", never decreases: {'yes' if figures['never_decreases'] else 'NO'}"
             )
+    return lines
+
+
+def _writer_lines(entry: dict) -> list[str]:
+    comparison = entry.get("xlsx_writers")
+    if not comparison:
+        return []
+    lines = [
+        f"  xlsx writers on the same {comparison['rows']:,} rows of "
+        f"{comparison['columns']} cells (writing only):"
+    ]
+    for name, figures in comparison["writers"].items():
+        speed = f"{figures['rows_per_second']:>9,.0f} rows/s"
+        lines.append(f"    {name:<28} {figures['seconds']:6.2f} s  {speed}")
     return lines

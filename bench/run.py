@@ -51,6 +51,7 @@ from .stores import (
     require_loopback,
     size_label,
 )
+from .writers import compare_writers
 
 DEFAULT_SIZES = "1000,10000,100000"
 BACKENDS = ("sqlite", "postgresql")
@@ -203,6 +204,8 @@ def bench_backend(entry: dict, store, args, processes: Processes, workdir: Path)
             xlsx_progress = bench_size(size, event, stack, store, redis, args, workdir, sampler)
         entry["progress"] = {"orders": events[-1].orders, **xlsx_progress}
         latency_phase(entry, events[-1], stack, args)
+        entry["xlsx_writers"] = compare_writers(store, events[-1].event_id, workdir)
+        log(f"{store.backend}: xlsx writers {entry['xlsx_writers']}")
     finally:
         processes.stop(stack.worker)
         processes.stop(stack.web)
@@ -483,7 +486,16 @@ def _commit() -> str | None:
 
 def run_meta(args) -> dict:
     versions = {}
-    for package in ("openpyxl", "SQLAlchemy", "psycopg", "rq", "redis", "gunicorn", "lxml"):
+    for package in (
+        "openpyxl",
+        "XlsxWriter",
+        "SQLAlchemy",
+        "psycopg",
+        "rq",
+        "redis",
+        "gunicorn",
+        "lxml",
+    ):
         with contextlib.suppress(metadata.PackageNotFoundError):
             versions[package] = metadata.version(package)
     return {
