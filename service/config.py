@@ -1,6 +1,7 @@
 """Settings from the environment, with defaults that work on a laptop."""
 
 import os
+import secrets
 from pathlib import Path
 
 INSTANCE_DIR = Path(os.environ.get("INSTANCE_DIR", Path.cwd() / "instance"))
@@ -11,11 +12,31 @@ def _int(name: str, default: int) -> int:
     return int(value) if value not in (None, "") else default
 
 
+def instance_secret_key() -> str:
+    """A random key kept in ``instance/secret_key`` when ``SECRET_KEY`` is not set: never a
+    well-known default (it signs the pages' sessions), and the same for every process of
+    the instance."""
+    path = INSTANCE_DIR / "secret_key"
+    if not path.exists():
+        INSTANCE_DIR.mkdir(parents=True, exist_ok=True)
+        draft = path.with_name(f".secret_key.{os.getpid()}")
+        descriptor = os.open(draft, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        with os.fdopen(descriptor, "w") as handle:
+            handle.write(secrets.token_urlsafe(48))
+        try:
+            os.link(draft, path)  # atomic: processes starting together agree on one key
+        except FileExistsError:
+            pass
+        finally:
+            draft.unlink()
+    return path.read_text().strip()
+
+
 class Config:
     """Read once when the app is created; tests pass overrides to ``create_app``."""
 
     def __init__(self) -> None:
-        self.SECRET_KEY = os.environ.get("SECRET_KEY", "dev-only-secret-change-me")
+        self.SECRET_KEY = os.environ.get("SECRET_KEY") or instance_secret_key()
         self.DATABASE_URL = os.environ.get(
             "DATABASE_URL", f"sqlite:///{INSTANCE_DIR / 'service.db'}"
         )
