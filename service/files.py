@@ -47,6 +47,12 @@ def discard(path: Path) -> None:
         pass
 
 
+def discard_unfinished(file_id: str) -> None:
+    """The partial file of an export and the parts its writer processes left, if any."""
+    for path in export_dir().glob(f".{file_id}*{PARTIAL_SUFFIX}"):
+        discard(path)
+
+
 def remove_expired(
     max_age_seconds: float, partial_max_age: float | None = None, now: float | None = None
 ) -> int:

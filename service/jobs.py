@@ -337,7 +337,7 @@ def _lost(record: dict, message: str) -> ExportState:
     ended = _ended(fresh)
     if ended is not None:
         return ended
-    files.discard(files.partial_path(record["file_id"]))
+    files.discard_unfinished(record["file_id"])
     fair_use.release(record["token_hash"], record["file_id"])
     records.save(record["file_id"], state="failed", message=message, finished=records.now_iso())
     return ExportState("failed", message=message)

@@ -68,3 +68,36 @@ def test_a_failing_sheet_fails_the_export_and_leaves_no_files(
     assert result.status_code == 410
     assert result.json == {"status": "failed", "message": message}
     assert set(export_dir.iterdir()) == before
+
+
+@pytest.mark.parametrize("fmt", ["orders:default", "positions:excel", "fees:semicolon"])
+def test_a_csv_sheet_split_into_runs_of_orders_is_byte_identical(
+    app, client, demo, run_jobs, monkeypatch, fmt
+):
+    from service.exporters import orderlist
+
+    body = {"_format": fmt, "include_payment_amounts": True}
+
+    def export() -> bytes:
+        url = path_of(
+            client.post(demo.event_url("orderlist/run/"), headers=demo.headers(), json=body).json[
+                "download"
+            ]
+        )
+        run_jobs()
+        response = client.get(url, headers=demo.headers())
+        assert response.status_code == 200
+        return response.data
+
+    whole = export()
+    monkeypatch.setattr(orderlist, "SPLIT_MIN_ORDERS", 1)
+    with app.app_context():
+        session = get_session()
+        event = session.query(Event).filter_by(slug=demo.event).first()
+        organizer = session.get(Organizer, event.organizer_id)
+        exporter = OrderListExporter(session, ExportScope(organizer, [event], event))
+        runs = exporter.split({"_format": fmt}, 2)
+    assert runs and len(runs) == 2, "the demo event is split in two runs"
+    split = export()
+    assert split == whole
+    assert whole.count(b"\r\n") > 10

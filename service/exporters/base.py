@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session
 from ..store.models import Event, Organizer
 from . import params, writers
 from .base_types import ExportError, Table  # noqa: F401 (exporters raise it from here)
-from .parallel import write_xlsx_in_parallel
+from .parallel import write_csv_in_parallel, write_xlsx_in_parallel
 
 XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 CSV_TYPE = "text/csv"
@@ -151,8 +151,32 @@ class MultiSheetListExporter(BaseExporter):
                 writers.write_xlsx(path, sheets, progress)
             return ExportFile(self.base_filename() + ".xlsx", XLSX_TYPE)
         sheet, dialect = fmt.split(":")
-        writers.write_csv(path, self.table(sheet, form), writers.SHEET_DIALECTS[dialect], progress)
+        runs = self.split(form, os.cpu_count() or 1)
+        if runs:
+            tables = [self._run_table_factory(sheet, form, run) for run in runs]
+            write_csv_in_parallel(
+                path, tables, writers.SHEET_DIALECTS[dialect], progress, self._own_session
+            )
+        else:
+            writers.write_csv(
+                path, self.table(sheet, form), writers.SHEET_DIALECTS[dialect], progress
+            )
         return ExportFile(self.base_filename() + ".csv", CSV_TYPE)
+
+    def split(self, form: dict, parts: int) -> list | None:
+        """Consecutive runs of rows to write one sheet in ``parts`` processes, or None to
+        write it in one. Each run is handed to ``use_run`` in the process that writes it."""
+        return None
+
+    def use_run(self, run) -> None:
+        raise NotImplementedError
+
+    def _run_table_factory(self, sheet: str, form: dict, run):
+        def make_table() -> Table:
+            self.use_run(run)
+            return self.table(sheet, form)
+
+        return make_table
 
     def _table_factory(self, key: str, form: dict):
         return lambda: self.table(key, form)

@@ -6,6 +6,7 @@ Columns keep pretix's names and order wherever the store has the field; ``Add-on
 
 from collections import defaultdict
 from collections.abc import Iterator
+from dataclasses import replace
 from decimal import Decimal
 
 from sqlalchemy import func, select, union
@@ -29,6 +30,8 @@ FEE_TYPE_LABELS = {
     "giftcard": "Gift card",
 }
 PAID_PAYMENT_STATES = ("confirmed", "refunded")
+# Below this, starting processes costs more than sharing the work saves.
+SPLIT_MIN_ORDERS = 20_000
 ZERO = Decimal("0.00")
 
 
@@ -84,8 +87,28 @@ class OrderListExporter(MultiSheetListExporter):
         return fields
 
     # Shared context ----------------------------------------------------------------------
+    # Set in a child process that writes one run of orders of a CSV sheet.
+    order_range: tuple = (None, None)
+
+    def split(self, form: dict, parts: int) -> list[tuple] | None:
+        """Runs of orders, by (datetime, id), for writing one CSV sheet of a big event in
+        ``parts`` processes."""
+        flt = self._filter(form)
+        if parts < 2 or queries.count_orders(self.session, flt) < SPLIT_MIN_ORDERS:
+            return None
+        keys = queries.split_keys(self.session, flt, parts)
+        if len(keys) != parts - 1:
+            return None
+        bounds = [None, *keys, None]
+        return list(zip(bounds[:-1], bounds[1:], strict=True))
+
+    def use_run(self, run: tuple) -> None:
+        self.order_range = run
+
     def _filter(self, form: dict) -> queries.OrderFilter:
+        after, until = self.order_range
         flt = queries.OrderFilter(event_ids=[e.id for e in self.scope.events])
+        flt.after, flt.until = after, until
         if form.get("paid_only"):
             flt.statuses = ["p"]
         if form.get("date_range"):
@@ -116,6 +139,8 @@ class OrderListExporter(MultiSheetListExporter):
 
     # Orders --------------------------------------------------------------------------------
     def _tax_rates(self, flt: queries.OrderFilter) -> list[Decimal]:
+        # Columns come from the whole export, so every run of a split sheet has the same ones.
+        flt = replace(flt, after=None, until=None)
         orders = select(queries.Order.id).where(*flt.conditions()).scalar_subquery()
         rates = union(
             select(OrderPosition.tax_rate).where(OrderPosition.order_id.in_(orders)),
@@ -124,6 +149,7 @@ class OrderListExporter(MultiSheetListExporter):
         return sorted({Decimal(r) for r in self.session.scalars(select(rates.subquery().c[0]))})
 
     def _providers(self, flt: queries.OrderFilter) -> list[str]:
+        flt = replace(flt, after=None, until=None)
         orders = select(queries.Order.id).where(*flt.conditions()).scalar_subquery()
         query = (
             select(queries.OrderPayment.provider)

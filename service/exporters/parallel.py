@@ -1,54 +1,61 @@
-"""The worksheets of one workbook written side by side, each in a forked child process.
+"""Parts of one export written side by side, each in a forked child process.
 
-Building rows and their XML is Python work that keeps one core busy; a big order export has
-three sheets and the machine more than one core. Each child writes its sheet's XML to a file
-next to the export, counting rows in shared memory; the parent reports progress from those
-counters (so a cancel is noticed as usual), then zips the files into the workbook. A child's
-failure becomes the parent's: the same ExportError message, or the same OSError errno.
+Building rows and writing them is Python work that keeps one core busy. A workbook is split
+by sheet; a big CSV sheet by runs of orders. Each child writes its part to a file next to the
+export, counting rows in shared memory; the parent reports progress from those counters (so a
+cancel is noticed as usual), then puts the parts together. A child's failure becomes the
+parent's: the same ExportError message, or the same OSError errno.
 """
 
+import csv
 import logging
 import multiprocessing
 import os
+import shutil
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from functools import partial
 from itertools import chain
 from pathlib import Path
 
 from .base_types import ExportError, Table
+from .writers import csv_row
 from .xlsx import WorkbookWriter, sheet_xml
 
 log = logging.getLogger(__name__)
 
-# Often enough that the published percentage moves in steps of one point on big workbooks.
+# Often enough that the published percentage moves in steps of one point on big exports.
 POLL_SECONDS = 0.05
 
+# A part: writes itself to a path, calling begin(total rows) once and count() per row.
+Part = Callable[[Path, Callable[[int], None], Callable[[], None]], None]
 
-class SheetFailed(Exception):
+
+class PartFailed(Exception):
     """A child's failure that is neither an ExportError nor an OSError."""
 
 
 def part_path(path: Path, number: int) -> Path:
-    """``.<file id>.sheet2.partial`` beside ``.<file id>.partial``: cleaned up like it."""
+    """``.<file id>.part2.partial`` beside ``.<file id>.partial``: cleaned up like it."""
     path = Path(path)
     stem = path.name.removesuffix(".partial")
-    return path.with_name(f"{stem}.sheet{number}.partial")
+    return path.with_name(f"{stem}.part{number}.partial")
 
 
-def _write_part(make_table, part: Path, done, total, errors, in_child) -> None:
+def _run_part(write: Part, target: Path, done, total, errors, in_child) -> None:
     try:
         in_child()
-        table = make_table()
-        total.value = table.total
+
+        def begin(rows: int) -> None:
+            total.value = rows
 
         def count() -> None:
             done.value += 1
 
-        with open(part, "wb") as handle:
-            for chunk in sheet_xml(chain([table.columns], table.rows), count):
-                handle.write(chunk)
+        write(target, begin, count)
     except BaseException as exc:
-        log.exception("Writing a worksheet failed")
+        log.exception("Writing part of an export failed")
         errors.put(
             (
                 type(exc).__name__,
@@ -67,29 +74,28 @@ def _raise_child_error(errors) -> None:
         raise ExportError(message)
     if errno is not None:
         raise OSError(errno, message)
-    raise SheetFailed(f"{kind}: {message}")
+    raise PartFailed(f"{kind}: {message}")
 
 
-def write_xlsx_in_parallel(
-    path: Path,
-    sheets: list[tuple[str, Callable[[], Table]]],
-    progress: Callable[[float], None],
-    in_child: Callable[[], None],
-) -> None:
-    """Like ``writers.write_xlsx``; ``in_child`` runs first in each child (to open its own
-    database connection: a connection must never be shared across a fork)."""
+@contextmanager
+def parts_written_in_parallel(
+    path: Path, parts: list[Part], progress: Callable[[float], None], in_child
+) -> Iterator[list[Path]]:
+    """Write ``parts`` in child processes; yields their files, removed afterwards.
+    ``in_child`` runs first in each child (to open its own database connection: a
+    connection must never be shared across a fork)."""
     context = multiprocessing.get_context("fork")
-    done = [context.Value("q", 0, lock=False) for _ in sheets]
-    totals = [context.Value("q", -1, lock=False) for _ in sheets]
+    done = [context.Value("q", 0, lock=False) for _ in parts]
+    totals = [context.Value("q", -1, lock=False) for _ in parts]
     errors = context.SimpleQueue()
-    parts = [part_path(path, number) for number in range(1, len(sheets) + 1)]
+    targets = [part_path(path, number) for number in range(1, len(parts) + 1)]
     children = [
         context.Process(
-            target=_write_part,
-            args=(make_table, part, done[i], totals[i], errors, in_child),
+            target=_run_part,
+            args=(write, target, done[i], totals[i], errors, in_child),
             daemon=True,
         )
-        for i, ((_title, make_table), part) in enumerate(zip(sheets, parts, strict=True))
+        for i, (write, target) in enumerate(zip(parts, targets, strict=True))
     ]
     try:
         for child in children:
@@ -103,21 +109,18 @@ def write_xlsx_in_parallel(
             child.join(timeout=0 if child.exitcode not in (None, 0) else None)
         if any(child.exitcode != 0 for child in children):
             _raise_child_error(errors)
-        workbook = WorkbookWriter(path)
-        for (title, _make_table), part in zip(sheets, parts, strict=True):
-            workbook.add_sheet_file(title, part)
-        workbook.close()
+        yield targets
     finally:
         for child in children:
             if child.is_alive():
                 child.kill()
                 child.join()
-        for part in parts:
-            part.unlink(missing_ok=True)
+        for target in targets:
+            target.unlink(missing_ok=True)
 
 
 def _fraction(done, totals, children) -> float:
-    """The mean of each sheet's share written (never falls; a finished sheet counts whole)."""
+    """The mean of each part's share written (never falls; a finished part counts whole)."""
     shares = []
     for counter, total, child in zip(done, totals, children, strict=True):
         if child.exitcode == 0:
@@ -127,3 +130,57 @@ def _fraction(done, totals, children) -> float:
         else:
             shares.append(0.0)
     return sum(shares) / len(shares)
+
+
+# Workbooks: one part per sheet ------------------------------------------------------------------
+def _sheet_part(make_table: Callable[[], Table], target: Path, begin, count) -> None:
+    table = make_table()
+    begin(table.total)
+    with open(target, "wb") as handle:
+        for chunk in sheet_xml(chain([table.columns], table.rows), count):
+            handle.write(chunk)
+
+
+def write_xlsx_in_parallel(
+    path: Path,
+    sheets: list[tuple[str, Callable[[], Table]]],
+    progress: Callable[[float], None],
+    in_child: Callable[[], None],
+) -> None:
+    """Like ``writers.write_xlsx``, with the sheets written at the same time."""
+    parts = [partial(_sheet_part, make_table) for _title, make_table in sheets]
+    with parts_written_in_parallel(path, parts, progress, in_child) as files:
+        workbook = WorkbookWriter(path)
+        for (title, _make_table), part in zip(sheets, files, strict=True):
+            workbook.add_sheet_file(title, part)
+        workbook.close()
+
+
+# CSV: one part per run of orders ----------------------------------------------------------------
+def _csv_part(make_table, dialect, with_header: bool, target: Path, begin, count) -> None:
+    table = make_table()
+    begin(table.total)
+    with open(target, "w", encoding="utf-8", newline="") as handle:
+        writer = csv.writer(handle, dialect=dialect)
+        if with_header:
+            writer.writerow(csv_row(table.columns))
+        for row in table.rows:
+            writer.writerow(csv_row(row))
+            count()
+
+
+def write_csv_in_parallel(
+    path: Path,
+    tables: list[Callable[[], Table]],
+    dialect: type[csv.Dialect],
+    progress: Callable[[float], None],
+    in_child: Callable[[], None],
+) -> None:
+    """Like ``writers.write_csv`` for a table cut into consecutive runs of rows: the parts
+    are written at the same time and joined in order, with the header once."""
+    parts = [partial(_csv_part, make, dialect, i == 0) for i, make in enumerate(tables)]
+    with parts_written_in_parallel(path, parts, progress, in_child) as files:
+        with open(path, "wb") as joined:
+            for part in files:
+                with open(part, "rb") as source:
+                    shutil.copyfileobj(source, joined, 1 << 20)

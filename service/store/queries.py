@@ -135,9 +135,17 @@ class OrderFilter:
     # Per event: orders created in [start, end), naive UTC, either side open.
     created: dict[int, tuple[datetime | None, datetime | None]] = field(default_factory=dict)
     item_ids: list[int] | None = None
+    # Only orders whose (datetime, id) is after ``after`` and up to ``until``: a part of the
+    # export written by one process when several share the work.
+    after: tuple | None = None
+    until: tuple | None = None
 
     def conditions(self) -> list:
         conditions = [Order.event_id.in_(self.event_ids)]
+        if self.after is not None:
+            conditions.append(tuple_(Order.datetime, Order.id) > tuple_(*self.after))
+        if self.until is not None:
+            conditions.append(tuple_(Order.datetime, Order.id) <= tuple_(*self.until))
         if self.statuses is not None:
             conditions.append(Order.status.in_(self.statuses))
         if self.created:
@@ -188,6 +196,24 @@ def id_in(session: Session, column, ids: list[int]):
         func.json_each(literal(json.dumps(ids)))
     )
     return column.in_(values)
+
+
+def split_keys(session: Session, flt: OrderFilter, parts: int) -> list[tuple]:
+    """The (datetime, id) keys that cut the filtered orders into ``parts`` equal runs."""
+    total = count_orders(session, flt)
+    keys = []
+    for part in range(1, parts):
+        row = _plain_rows(
+            session,
+            select(Order.datetime, Order.id)
+            .where(*flt.conditions())
+            .order_by(Order.datetime, Order.id)
+            .offset(total * part // parts - 1)
+            .limit(1),
+        )
+        if row:
+            keys.append(tuple(row[0]))
+    return keys
 
 
 def count_orders(session: Session, flt: OrderFilter) -> int:
