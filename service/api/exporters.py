@@ -135,8 +135,9 @@ def download(context: ExportContext, identifier: str, job_id: str, file_id: str)
         return response
     if state.status == "failed":
         return _gone(state.message)
-    # The export may have finished since the record was read: take its file details now.
-    record = records.load(record["file_id"]) or record
+    if record["state"] != "finished":
+        # It finished since the record was read: take its file details now.
+        record = records.load(record["file_id"]) or record
     path = files.result_path(record["file_id"])
     if not path.is_file() or "content_type" not in record:
         raise not_found()

@@ -20,7 +20,7 @@ from itertools import chain
 from pathlib import Path
 
 from .base_types import ExportError, Table
-from .writers import csv_row
+from .writers import write_csv_rows
 from .xlsx import WorkbookWriter, sheet_xml
 
 log = logging.getLogger(__name__)
@@ -160,13 +160,7 @@ def write_xlsx_in_parallel(
 def _csv_part(make_table, dialect, with_header: bool, target: Path, begin, count) -> None:
     table = make_table()
     begin(table.total)
-    with open(target, "w", encoding="utf-8", newline="") as handle:
-        writer = csv.writer(handle, dialect=dialect)
-        if with_header:
-            writer.writerow(csv_row(table.columns))
-        for row in table.rows:
-            writer.writerow(csv_row(row))
-            count()
+    write_csv_rows(target, table.columns if with_header else None, table.rows, dialect, count)
 
 
 def write_csv_in_parallel(

@@ -89,15 +89,22 @@ def csv_row(row: Sequence) -> list:
     ]
 
 
-def write_csv(path: Path, table: Table, dialect: type[csv.Dialect], progress: Progress) -> None:
-    counter = RowCounter(table.total, progress)
+def write_csv_rows(
+    path: Path, header: Sequence | None, rows, dialect: type[csv.Dialect], on_row
+) -> None:
+    """Rows to a CSV file (after ``header`` unless it is None), calling ``on_row`` per row."""
     with open(path, "w", encoding="utf-8", newline="") as handle:
         writer = csv.writer(handle, dialect=dialect)
-        writer.writerow(csv_row(table.columns))
-        tick = counter.tick
-        for row in table.rows:
+        if header is not None:
+            writer.writerow(csv_row(header))
+        for row in rows:
             writer.writerow(csv_row(row))
-            tick()
+            on_row()
+
+
+def write_csv(path: Path, table: Table, dialect: type[csv.Dialect], progress: Progress) -> None:
+    counter = RowCounter(table.total, progress)
+    write_csv_rows(path, table.columns, table.rows, dialect, counter.tick)
 
 
 def write_xlsx(path: Path, sheets: list[tuple[str, Callable[[], Table]]], progress: Progress):
