@@ -12,13 +12,17 @@ from pathlib import Path
 import pytest
 from redis import Redis
 from rq import SimpleWorker
+from sqlalchemy import create_engine, text
 
 from service import create_app
 from service.auth import create_team_token
+from service.exporters import REGISTRY
 from service.jobs import get_queue
 from service.store import create_all, get_engine, get_session
 from service.store.demo import generate_demo_data
 from service.store.models import Event, Organizer
+
+from .exporters_for_tests import TEST_EXPORTERS
 
 ROOT = Path(__file__).resolve().parent.parent
 REDIS_URL = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/9")
@@ -113,6 +117,42 @@ def redis(app):
 @pytest.fixture
 def client(app, demo, redis):
     return app.test_client()
+
+
+@pytest.fixture
+def failing_exporters():
+    """The exporters of ``exporters_for_tests``, registered for one test."""
+    for cls in TEST_EXPORTERS:
+        REGISTRY[cls.identifier] = cls
+    yield
+    for cls in TEST_EXPORTERS:
+        REGISTRY.pop(cls.identifier, None)
+
+
+@pytest.fixture
+def postgres_schemas():
+    """Makes throw-away PostgreSQL schemas: each call returns the URL of a new one, and all
+    are dropped afterwards. Skips where PostgreSQL is not reachable."""
+    admin = create_engine(POSTGRES_URL, connect_args={"connect_timeout": 3})
+    try:
+        admin.connect().close()
+    except Exception:
+        admin.dispose()
+        pytest.skip(f"PostgreSQL is not reachable at {POSTGRES_URL}")
+    schemas = []
+
+    def make(prefix: str = "test") -> str:
+        schema = f"{prefix}_{uuid.uuid4().hex[:10]}"
+        with admin.begin() as connection:
+            connection.execute(text(f'CREATE SCHEMA "{schema}"'))
+        schemas.append(schema)
+        return f"{POSTGRES_URL}?options=-csearch_path%3D{schema}"
+
+    yield make
+    for schema in schemas:
+        with admin.begin() as connection:
+            connection.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
+    admin.dispose()
 
 
 @pytest.fixture

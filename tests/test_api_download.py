@@ -6,19 +6,8 @@ import time
 import pytest
 
 from service import files
-from service.exporters import REGISTRY
 
 from .conftest import path_of
-from .exporters_for_tests import TEST_EXPORTERS
-
-
-@pytest.fixture
-def failing_exporters():
-    for cls in TEST_EXPORTERS:
-        REGISTRY[cls.identifier] = cls
-    yield
-    for cls in TEST_EXPORTERS:
-        REGISTRY.pop(cls.identifier, None)
 
 
 def start(client, demo, body=None, identifier="orderlist", headers=None):

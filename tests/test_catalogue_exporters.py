@@ -10,7 +10,6 @@ few hand-made scans (a re-entry, a failed scan, a scan on another list).
 
 import csv
 import io
-import uuid
 from collections import defaultdict
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
@@ -1269,26 +1268,6 @@ def test_eventdata_is_organizer_level_and_takes_an_event_choice_like_pretix(
 
 
 # The same files on SQLite and PostgreSQL -----------------------------------------------------
-@pytest.fixture
-def postgres_url():
-    from sqlalchemy import create_engine, text
-
-    from .conftest import POSTGRES_URL
-
-    try:
-        create_engine(POSTGRES_URL, connect_args={"connect_timeout": 3}).connect().close()
-    except Exception:
-        pytest.skip(f"PostgreSQL is not reachable at {POSTGRES_URL}")
-    schema = f"catalogue_test_{uuid.uuid4().hex[:10]}"
-    admin = create_engine(POSTGRES_URL)
-    with admin.begin() as connection:
-        connection.execute(text(f'CREATE SCHEMA "{schema}"'))
-    yield f"{POSTGRES_URL}?options=-csearch_path%3D{schema}"
-    with admin.begin() as connection:
-        connection.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
-    admin.dispose()
-
-
 BACKEND_RUNS = [
     ("itemdata", {"_format": "default"}),
     ("quotalist", {"_format": "default"}),
@@ -1345,7 +1324,7 @@ def export_files(database_url: str, directory) -> dict[int, bytes]:
 
 
 def test_the_exports_are_byte_identical_on_sqlite_and_postgresql(
-    postgres_url, tmp_path, monkeypatch
+    postgres_schemas, tmp_path, monkeypatch
 ):
     from service.store import catalog_queries
 
@@ -1353,7 +1332,7 @@ def test_the_exports_are_byte_identical_on_sqlite_and_postgresql(
     (tmp_path / "sqlite").mkdir()
     (tmp_path / "postgres").mkdir()
     on_sqlite = export_files(f"sqlite:///{tmp_path / 'store.db'}", tmp_path / "sqlite")
-    on_postgres = export_files(postgres_url, tmp_path / "postgres")
+    on_postgres = export_files(postgres_schemas("catalogue_test"), tmp_path / "postgres")
     for number, (identifier, form) in enumerate(BACKEND_RUNS):
         assert on_sqlite[number].count(b"\n") > 1, identifier
         assert on_postgres[number] == on_sqlite[number], (identifier, form)

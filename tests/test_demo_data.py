@@ -2,13 +2,11 @@
 
 import re
 import time
-import uuid
 from collections import Counter, defaultdict
 from decimal import ROUND_HALF_UP, Decimal
 
-import psycopg
 import pytest
-from sqlalchemy import func, select, text
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from service.store import make_engine
@@ -30,38 +28,20 @@ from service.store.models import (
     QuestionAnswer,
 )
 
-PG_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
 ORDER_TABLES = (Order, OrderPosition, OrderFee, OrderPayment, OrderRefund, QuestionAnswer, Checkin)
-
-
-@pytest.fixture(scope="session")
-def postgres_admin():
-    try:
-        psycopg.connect(
-            "host=127.0.0.1 port=5432 user=postgres dbname=test", connect_timeout=3
-        ).close()
-    except psycopg.Error as exc:
-        pytest.skip(f"PostgreSQL is not reachable at {PG_URL}: {exc}")
-    engine = make_engine(PG_URL)
-    yield engine
-    engine.dispose()
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])
 def new_engine(request, tmp_path):
     """Makes engines on fresh databases: SQLite files, or PostgreSQL schemas dropped afterwards."""
-    admin = request.getfixturevalue("postgres_admin") if request.param == "postgresql" else None
-    engines, schemas = [], []
+    schemas = request.getfixturevalue("postgres_schemas") if request.param == "postgresql" else None
+    engines = []
 
     def make():
-        if admin is None:
+        if schemas is None:
             url = f"sqlite:///{tmp_path / f'demo{len(engines)}.db'}"
         else:
-            schema = f"demo_test_{uuid.uuid4().hex[:12]}"
-            with admin.begin() as conn:
-                conn.execute(text(f"CREATE SCHEMA {schema}"))
-            schemas.append(schema)
-            url = f"{PG_URL}?options=-csearch_path%3D{schema}"
+            url = schemas("demo_test")
         engine = make_engine(url)
         Base.metadata.drop_all(engine)
         Base.metadata.create_all(engine)
@@ -71,9 +51,6 @@ def new_engine(request, tmp_path):
     yield make
     for engine in engines:
         engine.dispose()
-    for schema in schemas:
-        with admin.begin() as conn:
-            conn.execute(text(f"DROP SCHEMA {schema} CASCADE"))
 
 
 def generate(engine, **kwargs):

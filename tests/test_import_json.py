@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 from rq import SimpleWorker
-from sqlalchemy import create_engine, func, select, text
+from sqlalchemy import func, select
 from sqlalchemy.exc import OperationalError
 
 from service import create_app
@@ -36,8 +36,7 @@ from service.store.models import (
     quota_variations,
 )
 
-from .conftest import DEMO_ORDERS, POSTGRES_URL, REDIS_URL, Demo, path_of
-from .test_store_backends import postgres_available
+from .conftest import DEMO_ORDERS, REDIS_URL, Demo, path_of
 
 SAMPLE = Path(__file__).parent / "data" / "pretix-json-export-300-orders.json"
 TABLES = [model.__table__ for model in importer.MODELS] + [quota_items, quota_variations]
@@ -553,20 +552,11 @@ def test_an_organizer_level_file_imports_every_event(store, tmp_path):
 
 # PostgreSQL -----------------------------------------------------------------------------------
 @pytest.fixture
-def postgres_store(tmp_path):
-    if not postgres_available():
-        pytest.skip(f"PostgreSQL is not reachable at {POSTGRES_URL}")
-    schema = f"import_test_{uuid.uuid4().hex[:10]}"
-    admin = create_engine(POSTGRES_URL)
-    with admin.begin() as connection:
-        connection.execute(text(f'CREATE SCHEMA "{schema}"'))
-    app = make_app(f"{POSTGRES_URL}?options=-csearch_path%3D{schema}", tmp_path)
+def postgres_store(tmp_path, postgres_schemas):
+    app = make_app(postgres_schemas("import_test"), tmp_path)
     yield app
     with app.app_context():
         get_engine().dispose()
-    with admin.begin() as connection:
-        connection.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
-    admin.dispose()
 
 
 def test_on_postgresql_import_rolls_back_and_then_succeeds(postgres_store, monkeypatch, tmp_path):

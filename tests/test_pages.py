@@ -17,11 +17,9 @@ from rq.job import Job, JobStatus
 
 from service import files, jobs, records
 from service.auth import create_team_token, hash_token
-from service.exporters import REGISTRY, dateframes
+from service.exporters import dateframes
 from service.store import get_session
 from service.store.models import Organizer, TeamAPIToken
-
-from .exporters_for_tests import TEST_EXPORTERS
 
 EVENT_PAGE = "/organizers/bigevents/events/sampleconf/exporters/"
 ORGANIZER_PAGE = "/organizers/bigevents/exporters/"
@@ -132,15 +130,6 @@ def other_pages(app, demo, redis) -> Pages:
     signed_in = Pages(app.test_client())
     assert signed_in.sign_in(demo.tokens["other"]).status_code == 303
     return signed_in
-
-
-@pytest.fixture
-def failing_exporters():
-    for cls in TEST_EXPORTERS:
-        REGISTRY[cls.identifier] = cls
-    yield
-    for cls in TEST_EXPORTERS:
-        REGISTRY.pop(cls.identifier, None)
 
 
 @pytest.fixture

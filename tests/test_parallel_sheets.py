@@ -3,7 +3,7 @@
 import openpyxl
 import pytest
 
-from service.exporters import REGISTRY, writers
+from service.exporters import writers
 from service.exporters.base import ExportScope
 from service.exporters.orderlist import OrderListExporter
 from service.exporters.parallel import write_xlsx_in_parallel
@@ -11,16 +11,6 @@ from service.store import get_session
 from service.store.models import Event, Organizer
 
 from .conftest import path_of
-from .exporters_for_tests import TEST_EXPORTERS
-
-
-@pytest.fixture
-def test_exporters():
-    for cls in TEST_EXPORTERS:
-        REGISTRY[cls.identifier] = cls
-    yield
-    for cls in TEST_EXPORTERS:
-        REGISTRY.pop(cls.identifier, None)
 
 
 def read(path) -> list:
@@ -57,7 +47,7 @@ def test_parallel_and_sequential_workbooks_hold_the_same_cells(app, demo, tmp_pa
     ],
 )
 def test_a_failing_sheet_fails_the_export_and_leaves_no_files(
-    client, demo, run_jobs, export_dir, test_exporters, identifier, message
+    client, demo, run_jobs, export_dir, failing_exporters, identifier, message
 ):
     before = set(export_dir.iterdir())
     response = client.post(

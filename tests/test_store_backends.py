@@ -2,40 +2,15 @@
 
 import uuid
 
-import pytest
-from sqlalchemy import create_engine, text
-
 from service import create_app
 from service.auth import create_team_token
 from service.store import create_all, get_engine, get_session
 from service.store.demo import generate_demo_data
 from service.store.models import Organizer
 
-from .conftest import POSTGRES_URL, REDIS_URL, path_of
+from .conftest import REDIS_URL, path_of
 
 FORMATS = ["orders:default", "positions:default", "fees:semicolon"]
-
-
-def postgres_available() -> bool:
-    try:
-        create_engine(POSTGRES_URL, connect_args={"connect_timeout": 3}).connect().close()
-    except Exception:
-        return False
-    return True
-
-
-@pytest.fixture
-def postgres_schema_url():
-    if not postgres_available():
-        pytest.skip(f"PostgreSQL is not reachable at {POSTGRES_URL}")
-    schema = f"store_test_{uuid.uuid4().hex[:10]}"
-    admin = create_engine(POSTGRES_URL)
-    with admin.begin() as connection:
-        connection.execute(text(f'CREATE SCHEMA "{schema}"'))
-    yield f"{POSTGRES_URL}?options=-csearch_path%3D{schema}"
-    with admin.begin() as connection:
-        connection.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
-    admin.dispose()
 
 
 def export_all_formats(database_url: str, export_dir, redis) -> dict[str, bytes]:
@@ -84,9 +59,9 @@ def export_all_formats(database_url: str, export_dir, redis) -> dict[str, bytes]
     return files
 
 
-def test_sqlite_and_postgresql_exports_are_identical(tmp_path, postgres_schema_url, redis):
+def test_sqlite_and_postgresql_exports_are_identical(tmp_path, postgres_schemas, redis):
     on_sqlite = export_all_formats(f"sqlite:///{tmp_path / 'a.db'}", tmp_path / "a", redis)
-    on_postgres = export_all_formats(postgres_schema_url, tmp_path / "b", redis)
+    on_postgres = export_all_formats(postgres_schemas("store_test"), tmp_path / "b", redis)
     for fmt in FORMATS:
         assert on_sqlite[fmt].count(b"\r\n") > 10, fmt
         assert on_sqlite[fmt] == on_postgres[fmt], fmt
