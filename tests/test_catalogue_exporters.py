@@ -13,7 +13,6 @@ import io
 from collections import defaultdict
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
-from decimal import Decimal
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -43,13 +42,13 @@ from service.store.models import (
 )
 
 from .conftest import path_of
+from .readback import csv_text, xlsx_actual, xlsx_expected
 
 ORGANIZER = "catalogueorg"
 ALPHA, BETA = "alpha", "beta"
 LIST_FORMATS = ["xlsx", "default", "csv-excel", "semicolon"]
 DELIMITERS = {"default": ",", "csv-excel": ",", "semicolon": ";"}
 XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-FORMULA_STARTS = ("=", "+", "-", "@", "|", "%")
 PAYMENT_STATES = ["created", "pending", "confirmed", "canceled", "failed", "refunded"]
 REFUND_STATES = ["external", "created", "transit", "done", "failed", "canceled"]
 # pretix's display names of the states
@@ -306,42 +305,6 @@ def run_export(client, run_jobs, url: str, body: dict, headers: dict):
     return response
 
 
-def csv_text(value) -> str:
-    if value is None:
-        return ""
-    if isinstance(value, Decimal):
-        return f"{value:.2f}"
-    if isinstance(value, (date, datetime)):
-        return value.isoformat()
-    if isinstance(value, str) and value.startswith(FORMULA_STARTS):
-        return "'" + value
-    return str(value)
-
-
-def xlsx_value(value):
-    """A stored value as the xlsx cell must hold it, as (kind, value)."""
-    if value is None or value == "":
-        return None
-    if isinstance(value, datetime):
-        return ("date", value)
-    if isinstance(value, date):
-        return ("date", datetime.combine(value, time.min))
-    if isinstance(value, (Decimal, int)):
-        return ("number", Decimal(value))
-    return ("text", value)
-
-
-def xlsx_cell(cell):
-    if cell.value is None:
-        return None
-    if cell.is_date:
-        return ("date", cell.value)
-    if cell.data_type == "n":
-        return ("number", Decimal(str(cell.value)))
-    assert cell.data_type == "s", f"{cell.coordinate} is {cell.data_type!r}, not text"
-    return ("text", cell.value)
-
-
 def read_back(response, fmt: str, title: str) -> tuple[list, list]:
     """(header, rows) of a downloaded list export, cells as ``expected`` shapes them."""
     if fmt == "xlsx":
@@ -350,7 +313,7 @@ def read_back(response, fmt: str, title: str) -> tuple[list, list]:
         header, *rows = list(workbook[title].iter_rows())
         width = len([c for c in header if c.value is not None])
         return [c.value for c in header[:width]], [
-            [xlsx_cell(c) for c in row[:width]] + [None] * (width - len(row)) for row in rows
+            [xlsx_actual(c) for c in row[:width]] + [None] * (width - len(row)) for row in rows
         ]
     text = response.data.decode("utf-8")
     header, *rows = list(csv.reader(io.StringIO(text, newline=""), delimiter=DELIMITERS[fmt]))
@@ -359,7 +322,7 @@ def read_back(response, fmt: str, title: str) -> tuple[list, list]:
 
 
 def expected(rows: list[list], fmt: str) -> list[list]:
-    shape = xlsx_value if fmt == "xlsx" else csv_text
+    shape = xlsx_expected if fmt == "xlsx" else csv_text
     return [[shape(value) for value in row] for row in rows]
 
 

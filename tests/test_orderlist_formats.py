@@ -11,7 +11,7 @@ import io
 import re
 from collections import defaultdict
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 from zoneinfo import ZoneInfo
 
@@ -37,6 +37,7 @@ from service.store.models import (
 )
 
 from .conftest import Demo, path_of
+from .readback import FORMULA_STARTS, csv_text, xlsx_actual, xlsx_expected
 
 SHEETS = {"orders": "Orders", "positions": "Order positions", "fees": "Order fees"}
 DIALECTS = {"default": ",", "excel": ",", "semicolon": ";"}
@@ -59,7 +60,6 @@ FEE_TYPE_LABELS = {
     "other": "Other fees",
     "giftcard": "Gift card",
 }
-FORMULA_STARTS = ("=", "+", "-", "@")
 # pretix counts a payment as received while it is confirmed, and also once it was refunded
 # (the refund is subtracted separately).
 RECEIVED_PAYMENT_STATES = ("confirmed", "refunded")
@@ -312,44 +312,6 @@ def exporter_columns(app, sheet: str, form: dict | None = None, organizer_level=
 
 
 # Reading the files back --------------------------------------------------------------------
-def csv_text(value) -> str:
-    """What a CSV cell must say for a stored value."""
-    if value is None:
-        return ""
-    if isinstance(value, Decimal):
-        return f"{value:.2f}"
-    if isinstance(value, (date, datetime)):
-        return value.isoformat()
-    if isinstance(value, str) and value.startswith(FORMULA_STARTS):
-        return "'" + value
-    return str(value)
-
-
-def xlsx_expected(value):
-    """What an xlsx cell must hold for a stored value, as (kind, value)."""
-    if value is None or value == "":
-        return None
-    if isinstance(value, datetime):
-        return ("date", value)
-    if isinstance(value, date):
-        return ("date", datetime.combine(value, time.min))
-    if isinstance(value, (Decimal, int)):
-        return ("number", Decimal(value))
-    return ("text", value)
-
-
-def xlsx_actual(cell):
-    if cell.value is None:
-        return None
-    if cell.is_date:
-        return ("date", cell.value)
-    if cell.data_type == "n" and not isinstance(cell.value, bool):
-        return ("number", Decimal(str(cell.value)))
-    if cell.data_type == "s":
-        return ("text", cell.value)
-    return (f"unexpected type {cell.data_type!r}", cell.value)
-
-
 @dataclass
 class Sheet:
     """One sheet of a downloaded file: header and rows, read as CSV text or xlsx cells."""
