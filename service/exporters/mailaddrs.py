@@ -47,9 +47,7 @@ class MailExporter(BaseExporter):
             found.update(
                 self.session.scalars(
                     select(OrderPosition.attendee_email).where(
-                        queries.id_in(
-                            self.session, OrderPosition.order_id, [o.id for o in chunk]
-                        ),
+                        queries.id_in(self.session, OrderPosition.order_id, [o.id for o in chunk]),
                         OrderPosition.canceled.is_(False),
                         OrderPosition.attendee_email.is_not(None),
                         OrderPosition.attendee_email != "",
