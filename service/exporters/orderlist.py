@@ -4,7 +4,6 @@ Columns keep pretix's names and order wherever the store has the field; ``Add-on
 ``Check-ins`` are ours. Rows are ordered by order date, then position number.
 """
 
-from collections import defaultdict
 from collections.abc import Iterator
 from dataclasses import replace
 from decimal import Decimal
@@ -13,6 +12,7 @@ from sqlalchemy import func, select, union
 
 from ..store import queries
 from ..store.models import Item, OrderFee, OrderPosition
+from ..store.order_totals import PAID_PAYMENT_STATES, TotalsLayout, orders_with_totals
 from . import dateframes, params, register
 from .base import MultiSheetListExporter
 from .base_types import Table
@@ -29,10 +29,8 @@ FEE_TYPE_LABELS = {
     "other": "Other fees",
     "giftcard": "Gift card",
 }
-PAID_PAYMENT_STATES = ("confirmed", "refunded")
 # Below this, starting processes costs more than sharing the work saves.
 SPLIT_MIN_ORDERS = 20_000
-ZERO = Decimal("0.00")
 
 
 def yes_no(value: bool) -> str:
@@ -57,6 +55,21 @@ def invoice_address(order) -> tuple:
         order.invoice_state,
         order.invoice_vat_id,
     )
+
+
+class ProviderText:
+    """ "stripe, banktransfer" from a row of took-a-payment flags, one per provider."""
+
+    def __init__(self, providers: list[str]) -> None:
+        self.providers = providers
+        self.texts: dict[tuple, str] = {}
+
+    def __call__(self, flags: tuple) -> str:
+        text = self.texts.get(flags)
+        if text is None:
+            text = ", ".join(p for p, took in zip(self.providers, flags, strict=True) if took)
+            self.texts[flags] = text
+        return text
 
 
 def format_rate(rate: Decimal) -> str:
@@ -201,64 +214,36 @@ class OrderListExporter(MultiSheetListExporter):
         return Table(columns, total, self._order_rows(flt, rates, providers))
 
     def _order_rows(self, flt, rates: list[Decimal], providers: list[str]) -> Iterator[list]:
-        """Sums per tax rate come from SQL: the orders sheet needs no position of its own."""
+        """Sums per tax rate and payments per provider come with each order from SQL."""
         clock = self._clock()
-        for chunk in queries.iter_order_chunks(self.session, flt):
-            ids = [o.id for o in chunk]
-            position_sums = queries.position_sums_by_order(self.session, ids)
-            fee_sums = queries.fee_sums_by_order(self.session, ids)
-            payments = queries.payments_by_order(self.session, ids)
-            refunds = queries.refunds_by_order(self.session, ids) if providers else {}
-            for order in chunk:
-                yield self._order_row(
-                    order,
-                    clock,
-                    position_sums.get(order.id, ()),
-                    fee_sums.get(order.id, ()),
-                    payments.get(order.id, ()),
-                    refunds.get(order.id, ()),
-                    rates,
-                    providers,
-                )
-
-    def _order_row(
-        self, order, clock, position_sums, fee_sums, payments, refunds, rates, providers
-    ):
-        paid = [p for p in payments if p.state in PAID_PAYMENT_STATES]
-        last_payment = max((p.payment_date for p in paid if p.payment_date), default=None)
-        row = self._event_prefix(order, clock) + [
-            order.code,
-            order.total,
-            order_status(order),
-            *self._order_basics(order, clock),
-            *invoice_address(order),
-            clock.local(order.event_id, last_payment).date() if last_payment else None,
-            sum((f.gross for f in fee_sums), ZERO),
-            order.locale,
-        ]
-        gross, tax = defaultdict(lambda: ZERO), defaultdict(lambda: ZERO)
-        for sums in (*position_sums, *fee_sums):
-            gross[sums.tax_rate] += sums.gross
-            tax[sums.tax_rate] += sums.tax
-        for rate in rates:
-            row += [gross[rate], gross[rate] - tax[rate], tax[rate]]
-        row += [
-            order.sales_channel,
-            yes_no(order.checkin_attention),
-            order.comment,
-            order.custom_followup_at,
-            sum(s.count for s in position_sums),
-            yes_no(order.email_known_to_work),
-            order.customer_identifier,
-            ", ".join(sorted({p.provider for p in paid})),
-        ]
-        for provider in providers:
-            received = sum((p.amount for p in paid if p.provider == provider), ZERO)
-            returned = sum(
-                (r.amount for r in refunds if r.provider == provider and r.state == "done"), ZERO
-            )
-            row.append(received - returned)
-        return row
+        layout = TotalsLayout(rates, self._providers(flt))
+        fees, positions, last_payment = layout.fees, layout.positions, layout.last_payment
+        per_rate, took_payment = layout.per_rate, layout.took_payment
+        kept = [layout.kept_by(provider) for provider in providers]
+        provider_text = ProviderText(layout.providers)
+        for order in orders_with_totals(self.session, flt, layout):
+            paid_at = order[last_payment]
+            yield [
+                *self._event_prefix(order, clock),
+                order.code,
+                order.total,
+                order_status(order),
+                *self._order_basics(order, clock),
+                *invoice_address(order),
+                clock.local(order.event_id, paid_at).date() if paid_at else None,
+                order[fees],
+                order.locale,
+                *order[per_rate],
+                order.sales_channel,
+                yes_no(order.checkin_attention),
+                order.comment,
+                order.custom_followup_at,
+                order[positions],
+                yes_no(order.email_known_to_work),
+                order.customer_identifier,
+                provider_text(order[took_payment]),
+                *[order[i] for i in kept],
+            ]
 
     # Positions -------------------------------------------------------------------------------
     def _positions(self, form: dict) -> Table:
@@ -400,7 +385,8 @@ class OrderListExporter(MultiSheetListExporter):
 
     @staticmethod
     def _paid_providers(payments) -> str:
-        return ", ".join(sorted({p.provider for p in payments if p.state in PAID_PAYMENT_STATES}))
+        paid = PAID_PAYMENT_STATES
+        return ", ".join(sorted({p.provider for p in payments if p.state in paid}))
 
     # Fees ----------------------------------------------------------------------------------
     def _fees(self, form: dict) -> Table:
@@ -445,10 +431,7 @@ class OrderListExporter(MultiSheetListExporter):
             fees = queries.fees_by_order(self.session, ids)
             payments = queries.payments_by_order(self.session, ids)
             for order in chunk:
-                paid = payments.get(order.id, ())
-                providers = ", ".join(
-                    sorted({p.provider for p in paid if p.state in PAID_PAYMENT_STATES})
-                )
+                providers = self._paid_providers(payments.get(order.id, ()))
                 for fee in fees.get(order.id, ()):
                     if form.get("paid_only") and fee.canceled:
                         continue

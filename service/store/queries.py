@@ -13,7 +13,18 @@ from datetime import datetime
 from decimal import Decimal
 from functools import lru_cache
 
-from sqlalchemy import ARRAY, Integer, and_, any_, exists, func, literal, or_, select, tuple_
+from sqlalchemy import (
+    ARRAY,
+    Integer,
+    and_,
+    any_,
+    exists,
+    func,
+    literal,
+    or_,
+    select,
+    tuple_,
+)
 from sqlalchemy import column as sql_column
 from sqlalchemy.orm import Session, aliased
 
@@ -32,6 +43,7 @@ from .models import (
 
 CHUNK_SIZE = 2000
 CENT = Decimal("0.01")
+ZERO = Decimal("0.00")
 
 ORDER_COLUMNS = (
     Order.id,
@@ -169,7 +181,7 @@ class OrderFilter:
 
 
 @lru_cache(maxsize=64)
-def _record_type(names: tuple[str, ...]):
+def record_type(names: tuple[str, ...]):
     return namedtuple("Record", names, rename=True)
 
 
@@ -177,7 +189,7 @@ def _rows(session: Session, query) -> list:
     """Plain rows through the session's connection, without the ORM's result machinery, as
     named tuples: reading a field of one is many times cheaper than of an SQLAlchemy Row."""
     result = session.connection().execute(query)
-    make = _record_type(tuple(result.keys()))._make
+    make = record_type(tuple(result.keys()))._make
     return [make(row) for row in result.all()]
 
 
@@ -284,50 +296,6 @@ def refunds_by_order(session: Session, order_ids: list[int]) -> dict[int, list]:
         .order_by(OrderRefund.order_id, OrderRefund.local_id),
     )
     return _group(rows, "order_id")
-
-
-@dataclass(frozen=True)
-class RateSums:
-    """What an order's lines (positions or fees) at one tax rate add up to."""
-
-    tax_rate: Decimal
-    gross: Decimal
-    tax: Decimal
-    count: int
-
-
-def _sums_by_order(session: Session, model, amount, order_ids: list[int]) -> dict[int, list]:
-    rows = _plain_rows(
-        session,
-        select(
-            model.order_id,
-            model.tax_rate,
-            func.sum(amount),
-            func.sum(model.tax_value),
-            func.count(),
-        )
-        .where(id_in(session, model.order_id, order_ids), model.canceled.is_(False))
-        .group_by(model.order_id, model.tax_rate),
-    )
-    sums = defaultdict(list)
-    for order_id, rate, gross, tax, count in rows:
-        sums[order_id].append(RateSums(_cents(rate), _cents(gross), _cents(tax), count))
-    return sums
-
-
-def _cents(value) -> Decimal:
-    """SUM() over a NUMERIC column comes back as a float on SQLite."""
-    return Decimal(value).quantize(CENT) if value.__class__ is not Decimal else value
-
-
-def position_sums_by_order(session: Session, order_ids: list[int]) -> dict[int, list[RateSums]]:
-    """Per order, the non-canceled positions summed per tax rate, in SQL."""
-    return _sums_by_order(session, OrderPosition, OrderPosition.price, order_ids)
-
-
-def fee_sums_by_order(session: Session, order_ids: list[int]) -> dict[int, list[RateSums]]:
-    """Per order, the non-canceled fees summed per tax rate, in SQL."""
-    return _sums_by_order(session, OrderFee, OrderFee.value, order_ids)
 
 
 def answers_by_position(session: Session, position_ids: list[int]) -> dict[int, dict[int, str]]:
