@@ -1,6 +1,6 @@
 """Stored naive-UTC datetimes shown in each event's own time zone."""
 
-from datetime import UTC, datetime
+from datetime import datetime
 from zoneinfo import ZoneInfo
 
 
@@ -14,7 +14,9 @@ class EventClock:
 
     def local(self, event_id: int, moment: datetime) -> datetime:
         """Naive wall-clock time in the event's zone (spreadsheets know no time zones)."""
-        return moment.replace(tzinfo=UTC).astimezone(self._zones[event_id]).replace(tzinfo=None)
+        zone = self._zones[event_id]
+        # What astimezone() does after finding the zone, without its generic first steps.
+        return zone.fromutc(moment.replace(tzinfo=zone)).replace(tzinfo=None)
 
     def local_or_none(self, event_id: int, moment: datetime | None) -> datetime | None:
         return None if moment is None else self.local(event_id, moment)

@@ -43,18 +43,16 @@ def order_status(order) -> str:
     return STATUS_LABELS.get(order.status, order.status)
 
 
+# The invoice address fields sit side by side among the order's columns, in pretix's order.
+INVOICE_ADDRESS = slice(
+    queries.ORDER_COLUMN_NAMES.index("invoice_company"),
+    queries.ORDER_COLUMN_NAMES.index("invoice_vat_id") + 1,
+)
+
+
 def invoice_address(order) -> tuple:
-    """Company, name, street, ZIP code, city, country, state and VAT ID, in pretix's order."""
-    return (
-        order.invoice_company,
-        order.invoice_name,
-        order.invoice_street,
-        order.invoice_zipcode,
-        order.invoice_city,
-        order.invoice_country,
-        order.invoice_state,
-        order.invoice_vat_id,
-    )
+    """Company, name, street, ZIP code, city, country, state and VAT ID."""
+    return order[INVOICE_ADDRESS]
 
 
 class ProviderText:
@@ -143,7 +141,7 @@ class OrderListExporter(MultiSheetListExporter):
 
     def _order_basics(self, order, clock: EventClock) -> list:
         local = clock.local(order.event_id, order.datetime)
-        return [order.email, order.phone, local.date(), local.strftime("%H:%M:%S")]
+        return [order.email, order.phone, local.date(), local.time().isoformat("seconds")]
 
     def table(self, sheet: str, form: dict) -> Table:
         return {"orders": self._orders, "positions": self._positions, "fees": self._fees}[sheet](

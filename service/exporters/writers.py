@@ -76,14 +76,17 @@ def csv_cell(value):
     return value
 
 
+# Cells the csv module already writes as pretix does (a date as str() gives its ISO form).
+AS_THEY_ARE = frozenset((int, date, type(None)))
+
+
 def csv_row(row: Sequence) -> list:
-    """Only cells that need it go through ``csv_cell``; plain text, whole numbers and empty
-    cells pass as they are (the csv module writes None as an empty field)."""
+    """Only cells that need it go through ``csv_cell``: text that does not start like a
+    formula, whole numbers, dates and empty cells pass as they are."""
     return [
         value
-        if value is None
-        or (value.__class__ is str and value[:1] not in FORMULA_FIRST_CHARACTERS)
-        or value.__class__ is int
+        if (value.__class__ is str and value[:1] not in FORMULA_FIRST_CHARACTERS)
+        or value.__class__ in AS_THEY_ARE
         else csv_cell(value)
         for value in row
     ]

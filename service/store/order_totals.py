@@ -12,15 +12,16 @@ from decimal import Decimal
 
 from sqlalchemy import (
     DateTime,
+    Integer,
     Numeric,
     String,
     and_,
-    case,
     cast,
     func,
     literal,
     null,
     select,
+    type_coerce,
     union_all,
 )
 from sqlalchemy.orm import Session
@@ -29,7 +30,8 @@ from .models import Order, OrderFee, OrderPayment, OrderPosition, OrderRefund
 from .queries import CHUNK_SIZE, ORDER_COLUMNS, OrderFilter, record_type
 
 PAID_PAYMENT_STATES = ("confirmed", "refunded")
-ZERO = Decimal("0.00")
+CENT = Decimal("0.01")
+CENTS, COUNT, MOMENT = "cents", "count", "moment"
 MONEY, RATE = Numeric(13, 2), Numeric(10, 2)
 
 POSITION, FEE, PAYMENT, REFUND = range(4)
@@ -39,7 +41,7 @@ POSITION, FEE, PAYMENT, REFUND = range(4)
 class TotalsLayout:
     """Where the totals sit in a row, after the order's own columns (``ORDER_COLUMNS``):
     fees, positions, last payment, then gross, net and tax per rate of ``rates``, then per
-    provider of ``providers`` whether it took a payment (1 or 0), then per provider what it
+    provider of ``providers`` how many payments it took, then per provider what it
     kept (payments less completed refunds)."""
 
     rates: list[Decimal]
@@ -71,18 +73,24 @@ class TotalsLayout:
         return self.took_payment.stop + self.providers.index(provider)
 
 
+def _cents(amount):
+    """Money as whole cents: PostgreSQL sums integers many times faster, and in a fraction
+    of the memory, than NUMERIC (whose every running sum is an allocation)."""
+    return cast(func.round(amount * 100), Integer)
+
+
 def _lines_and_payments(orders):
     """Positions, fees, payments and refunds of ``orders`` as rows of one shape."""
     # NULLs typed, so that PostgreSQL can match each column across the UNION.
-    no_rate, no_money = cast(null(), RATE), cast(null(), MONEY)
+    no_rate, no_cents = cast(null(), RATE), cast(null(), Integer)
     no_date, no_provider = cast(null(), DateTime), cast(null(), String)
     return union_all(
         select(
             OrderPosition.order_id,
             literal(POSITION).label("kind"),
             OrderPosition.tax_rate,
-            OrderPosition.price.label("amount"),
-            OrderPosition.tax_value.label("tax"),
+            _cents(OrderPosition.price).label("amount"),
+            _cents(OrderPosition.tax_value).label("tax"),
             no_date.label("paid_at"),
             no_provider.label("provider"),
         ).where(OrderPosition.order_id.in_(orders), OrderPosition.canceled.is_(False)),
@@ -90,8 +98,8 @@ def _lines_and_payments(orders):
             OrderFee.order_id,
             literal(FEE),
             OrderFee.tax_rate,
-            OrderFee.value,
-            OrderFee.tax_value,
+            _cents(OrderFee.value),
+            _cents(OrderFee.tax_value),
             no_date,
             no_provider,
         ).where(OrderFee.order_id.in_(orders), OrderFee.canceled.is_(False)),
@@ -99,8 +107,8 @@ def _lines_and_payments(orders):
             OrderPayment.order_id,
             literal(PAYMENT),
             no_rate,
-            OrderPayment.amount,
-            no_money,
+            _cents(OrderPayment.amount),
+            no_cents,
             OrderPayment.payment_date,
             OrderPayment.provider,
         ).where(OrderPayment.order_id.in_(orders), OrderPayment.state.in_(PAID_PAYMENT_STATES)),
@@ -108,8 +116,8 @@ def _lines_and_payments(orders):
             OrderRefund.order_id,
             literal(REFUND),
             no_rate,
-            -OrderRefund.amount,
-            no_money,
+            -_cents(OrderRefund.amount),
+            no_cents,
             no_date,
             OrderRefund.provider,
         ).where(OrderRefund.order_id.in_(orders), OrderRefund.state == "done"),
@@ -117,39 +125,45 @@ def _lines_and_payments(orders):
 
 
 def _totals(orders, layout: TotalsLayout):
-    """One row per order that has any line or payment, with the totals in layout order; and
-    per total what an order without any shows instead."""
+    """One row per order that has any line or payment, with the totals in layout order, each
+    either cents, a count or a moment."""
     sources = _lines_and_payments(orders)
     kind, amount, tax = sources.c.kind, sources.c.amount, sources.c.tax
-
-    def total(value, when):
-        return func.sum(case((when, value)))
-
     totals = [
-        (total(amount, kind == FEE), ZERO),
-        (func.sum(case((kind == POSITION, 1))), 0),
-        (func.max(sources.c.paid_at), None),
+        (func.sum(amount).filter(kind == FEE), CENTS),
+        (func.count().filter(kind == POSITION), COUNT),
+        (func.max(sources.c.paid_at), MOMENT),
     ]
     for rate in layout.rates:
         at_rate = and_(kind <= FEE, sources.c.tax_rate == rate)
-        totals += [(total(amount, at_rate), ZERO), (total(amount - tax, at_rate), ZERO)]
-        totals.append((total(tax, at_rate), ZERO))
+        totals += [
+            (func.sum(amount).filter(at_rate), CENTS),
+            (func.sum(amount - tax).filter(at_rate), CENTS),
+            (func.sum(tax).filter(at_rate), CENTS),
+        ]
     by_provider = [sources.c.provider == provider for provider in layout.providers]
-    totals += [(func.max(case((and_(kind == PAYMENT, c), 1))), 0) for c in by_provider]
-    totals += [(total(amount, and_(kind >= PAYMENT, c)), ZERO) for c in by_provider]
-    labelled = [value.label(f"total_{n}") for n, (value, _empty) in enumerate(totals)]
+    totals += [(func.count().filter(and_(kind == PAYMENT, c)), COUNT) for c in by_provider]
+    totals += [(func.sum(amount).filter(and_(kind >= PAYMENT, c)), CENTS) for c in by_provider]
+    labelled = [value.label(f"total_{n}") for n, (value, _what) in enumerate(totals)]
     subquery = select(sources.c.order_id, *labelled).group_by(sources.c.order_id).subquery()
-    return subquery, [empty for _value, empty in totals]
+    return subquery, [what for _value, what in totals]
+
+
+def _shown(value, what: str):
+    """A total as the sheet shows it, for orders without any line or payment too."""
+    if what == CENTS:
+        # Whole cents times 0.01 is NUMERIC with exactly two decimals.
+        return type_coerce(func.coalesce(value, 0) * literal(CENT, RATE), MONEY)
+    if what == COUNT:
+        return func.coalesce(value, 0)
+    return value
 
 
 def orders_with_totals(session: Session, flt: OrderFilter, layout: TotalsLayout) -> Iterator[tuple]:
     """The filtered orders by (datetime, id), each a named tuple of ``ORDER_COLUMNS``
     followed by its totals as ``layout`` places them."""
-    totals, empties = _totals(select(Order.id).where(*flt.conditions()), layout)
-    values = [
-        value if empty is None else func.coalesce(value, empty)
-        for value, empty in zip(list(totals.c)[1:], empties, strict=True)
-    ]
+    totals, kinds = _totals(select(Order.id).where(*flt.conditions()), layout)
+    values = [_shown(value, what) for value, what in zip(list(totals.c)[1:], kinds, strict=True)]
     query = (
         select(*ORDER_COLUMNS, *values)
         .outerjoin_from(Order, totals, totals.c.order_id == Order.id)

@@ -74,6 +74,8 @@ ORDER_COLUMNS = (
     Order.invoice_vat_id,
 )
 
+ORDER_COLUMN_NAMES = tuple(column.key for column in ORDER_COLUMNS)
+
 POSITION_COLUMNS = (
     OrderPosition.id,
     OrderPosition.order_id,
