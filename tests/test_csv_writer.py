@@ -1,0 +1,98 @@
+"""The batched CSV writer converts cells column by column; its files must be the same, byte
+for byte, as converting every row on its own with ``csv_row``."""
+
+import csv
+import random
+from datetime import date, datetime
+from decimal import Decimal
+
+import pytest
+
+from service.exporters import writers
+
+CELLS = [
+    None,
+    "",
+    "plain text",
+    '=HYPERLINK("http://x")',
+    "+43 435 7775797",
+    "-12.50",
+    "@mention",
+    'Étudiante; "quoted", and a\nnewline',
+    7,
+    0,
+    True,
+    Decimal("12.5"),
+    Decimal("-3.14159"),
+    Decimal("19.00"),
+    date(2026, 12, 1),
+    datetime(2026, 12, 1, 9, 30, 5),
+    1.5,
+]
+
+
+def expected_file(path, header, rows, dialect) -> bytes:
+    with open(path, "w", encoding="utf-8", newline="") as handle:
+        writer = csv.writer(handle, dialect=dialect)
+        writer.writerow(writers.csv_row(header))
+        for row in rows:
+            writer.writerow(writers.csv_row(row))
+    return path.read_bytes()
+
+
+def written_file(path, header, rows, dialect) -> tuple[bytes, int]:
+    counted = []
+    writers.write_csv_rows(path, header, iter(rows), dialect, lambda: counted.append(1))
+    return path.read_bytes(), len(counted)
+
+
+def column_of(kind: str, rng: random.Random):
+    """A column generator: one kind of cell (with gaps) or anything at all."""
+    pools = {
+        "text": [None, "", "plain text", 'Étudiante; "quoted"'],
+        "formula text": [None, "plain text", "=1+2", "+43 435 7775797"],
+        "money": [Decimal("12.5"), Decimal("-3.14159"), Decimal("19.00")],
+        "money with gaps": [None, Decimal("12.5"), Decimal("0")],
+        "numbers and dates": [None, 3, date(2026, 1, 2)],
+        "anything": CELLS,
+    }
+    pool = pools[kind]
+    return lambda: rng.choice(pool)
+
+
+@pytest.mark.parametrize("dialect", list(writers.SHEET_DIALECTS.values()))
+@pytest.mark.parametrize("seed", range(5))
+def test_batched_rows_are_written_like_single_rows(tmp_path, dialect, seed):
+    rng = random.Random(seed)
+    kinds = ["text", "formula text", "money", "money with gaps", "numbers and dates", "anything"]
+    makers = [column_of(rng.choice(kinds), rng) for _ in range(12)]
+    # More than two batches, and a formula that turns up only in a late batch.
+    rows = [[make() for make in makers] for _ in range(writers.CSV_BATCH_ROWS * 2 + 37)]
+    rows[-1][0] = "=late formula"
+    header = [f"column {n}" for n in range(12)]
+
+    expected = expected_file(tmp_path / "expected.csv", header, rows, dialect)
+    written, counted = written_file(tmp_path / "written.csv", header, rows, dialect)
+
+    assert written == expected
+    assert counted == len(rows)
+    assert b"'=late formula" in written
+
+
+def test_rows_of_different_lengths_are_written_whole(tmp_path):
+    rows = [["a", Decimal("1")], ["b", Decimal("2"), "extra"], ["=c"]]
+    expected = expected_file(tmp_path / "expected.csv", ["x"], rows, writers.DefaultDialect)
+    written, counted = written_file(tmp_path / "written.csv", ["x"], rows, writers.DefaultDialect)
+
+    assert written == expected
+    assert counted == 3
+    assert written.splitlines()[2] == b'"b",2.00,"extra"'
+
+
+def test_money_gets_two_decimals_in_every_batch(tmp_path):
+    rows = [[None, "", Decimal("1.5")]] * (writers.CSV_BATCH_ROWS + 1)
+    written, _ = written_file(
+        tmp_path / "written.csv", ["a", "b", "c"], rows, writers.DefaultDialect
+    )
+
+    assert set(written.splitlines()[1:]) == {b'"","",1.50'}
