@@ -4,6 +4,7 @@ Run as many as you like: ``python worker.py`` (add ``--burst`` to exit when the 
 """
 
 import argparse
+import os
 
 from redis import Redis
 from rq import Queue, Worker
@@ -17,6 +18,9 @@ def main() -> None:
     parser.add_argument("--burst", action="store_true", help="Exit once the queue is empty.")
     args = parser.parse_args()
     app = create_app()
+    # Exports are batch work: on a machine shared with the web processes, polls and page
+    # views go first. The forked job processes inherit this.
+    os.nice(app.config["WORKER_NICENESS"])
     # No socket timeout here: the worker blocks on Redis while it waits for jobs.
     connection = Redis.from_url(app.config["REDIS_URL"])
     queue = Queue(app.config["EXPORT_QUEUE"], connection=connection)

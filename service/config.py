@@ -45,6 +45,8 @@ class Config:
         self.EXPORT_TTL_HOURS = _int("EXPORT_TTL_HOURS", 24)
         self.EXPORT_TIMEOUT = _int("EXPORT_TIMEOUT", 3600)
         self.EXPORT_QUEUE = os.environ.get("EXPORT_QUEUE", "exports")
+        # Added to a worker's nice value: exports yield the CPU to web requests on a shared box.
+        self.WORKER_NICENESS = _int("WORKER_NICENESS", 5)
         self.MAX_ACTIVE_EXPORTS_PER_TOKEN = _int("MAX_ACTIVE_EXPORTS_PER_TOKEN", 2)
         self.MAX_CONTENT_LENGTH = _int("MAX_CONTENT_LENGTH", 64 * 1024)
         self.API_TITLE = "Ticket shop data exports"

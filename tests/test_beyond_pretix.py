@@ -1,5 +1,6 @@
 """B: fair use, cancel, my exports, resumable downloads, OpenAPI, health, cleanup."""
 
+import os
 import threading
 import time
 
@@ -226,3 +227,19 @@ def test_workers_schedule_a_cleanup_that_deletes_expired_files(app, client, demo
         assert jobs.cleanup_expired_exports() >= 1
         assert not path.exists()
         assert ScheduledJobRegistry(queue=queue).get_job_ids() == [jobs.CLEANUP_JOB_ID]
+
+
+def test_workers_yield_the_cpu_to_the_web_processes(start_worker):
+    """Exports run below the web's priority: WORKER_NICENESS (5 unless set) is added."""
+    own = os.getpriority(os.PRIO_PROCESS, 0)
+    default = start_worker()
+    gentler = start_worker(WORKER_NICENESS="9")
+
+    def niceness(process):
+        return os.getpriority(os.PRIO_PROCESS, process.pid)
+
+    deadline = time.monotonic() + 20
+    while time.monotonic() < deadline and own in (niceness(default), niceness(gentler)):
+        time.sleep(0.1)
+    assert niceness(default) == min(own + 5, 19)
+    assert niceness(gentler) == min(own + 9, 19)

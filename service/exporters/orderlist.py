@@ -56,17 +56,18 @@ def invoice_address(order) -> tuple:
 
 
 class ProviderText:
-    """ "stripe, banktransfer" from a row of took-a-payment flags, one per provider."""
+    """The "Payment providers" cell from how many payments each provider took, memoised:
+    few orders differ in which providers they paid with."""
 
     def __init__(self, providers: list[str]) -> None:
         self.providers = providers
         self.texts: dict[tuple, str] = {}
 
-    def __call__(self, flags: tuple) -> str:
-        text = self.texts.get(flags)
+    def __call__(self, payments: tuple) -> str:
+        text = self.texts.get(payments)
         if text is None:
-            text = ", ".join(p for p, took in zip(self.providers, flags, strict=True) if took)
-            self.texts[flags] = text
+            text = ", ".join(p for p, n in zip(self.providers, payments, strict=True) if n)
+            self.texts[payments] = text
         return text
 
 

@@ -9,7 +9,6 @@ from collections import defaultdict, namedtuple
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import datetime
-from decimal import Decimal
 from functools import lru_cache
 
 from sqlalchemy import (
@@ -42,8 +41,6 @@ from .models import (
 )
 
 CHUNK_SIZE = 2000
-CENT = Decimal("0.01")
-ZERO = Decimal("0.00")
 
 ORDER_COLUMNS = (
     Order.id,
