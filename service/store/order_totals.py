@@ -1,40 +1,25 @@
 """Orders with what the orders sheet shows of their lines and payments, in one streamed query.
 
 Per order, SQL sums the non-canceled positions and fees per tax rate and the paid payments
-per provider, and pivots them into columns of the order's row: the orders sheet then needs
-no line or payment in Python, and no query per chunk. The rows arrive through a server-side
-cursor, a batch at a time, so memory stays flat however big the event.
+and completed refunds per provider, and puts them into columns of the order's row: the
+orders sheet then needs no line or payment in Python, and no query per chunk. The rows
+arrive through a server-side cursor, a batch at a time, so memory stays flat however big
+the event.
 """
 
 from collections.abc import Iterator
 from dataclasses import dataclass
 from decimal import Decimal
 
-from sqlalchemy import (
-    DateTime,
-    Integer,
-    Numeric,
-    String,
-    and_,
-    cast,
-    func,
-    literal,
-    null,
-    select,
-    type_coerce,
-    union_all,
-)
+from sqlalchemy import Numeric, func, select, type_coerce
 from sqlalchemy.orm import Session
 
 from .models import Order, OrderFee, OrderPayment, OrderPosition, OrderRefund
 from .queries import CHUNK_SIZE, ORDER_COLUMNS, OrderFilter, record_type
 
 PAID_PAYMENT_STATES = ("confirmed", "refunded")
-CENT = Decimal("0.01")
-CENTS, COUNT, MOMENT = "cents", "count", "moment"
-MONEY, RATE = Numeric(13, 2), Numeric(10, 2)
-
-POSITION, FEE, PAYMENT, REFUND = range(4)
+ZERO = Decimal("0.00")
+MONEY = Numeric(13, 2)
 
 
 @dataclass(frozen=True)
@@ -73,101 +58,95 @@ class TotalsLayout:
         return self.took_payment.stop + self.providers.index(provider)
 
 
-def _cents(amount):
-    """Money as whole cents: PostgreSQL sums integers many times faster, and in a fraction
-    of the memory, than NUMERIC (whose every running sum is an allocation)."""
-    return cast(func.round(amount * 100), Integer)
+def _per_order(model, order_conditions: list, columns: list, *conditions):
+    """``columns`` aggregated over ``model``'s rows per order meeting ``order_conditions``.
+    Joined to the orders, PostgreSQL reads both in order-id order from their indexes and
+    aggregates one order at a time, instead of holding every order's running sums at once."""
+    query = select(model.order_id, *columns).join(Order, model.order_id == Order.id)
+    query = query.where(*order_conditions, *conditions).group_by(model.order_id)
+    return query.subquery()
 
 
-def _lines_and_payments(orders):
-    """Positions, fees, payments and refunds of ``orders`` as rows of one shape."""
-    # NULLs typed, so that PostgreSQL can match each column across the UNION.
-    no_rate, no_cents = cast(null(), RATE), cast(null(), Integer)
-    no_date, no_provider = cast(null(), DateTime), cast(null(), String)
-    return union_all(
-        select(
-            OrderPosition.order_id,
-            literal(POSITION).label("kind"),
-            OrderPosition.tax_rate,
-            _cents(OrderPosition.price).label("amount"),
-            _cents(OrderPosition.tax_value).label("tax"),
-            no_date.label("paid_at"),
-            no_provider.label("provider"),
-        ).where(OrderPosition.order_id.in_(orders), OrderPosition.canceled.is_(False)),
-        select(
-            OrderFee.order_id,
-            literal(FEE),
-            OrderFee.tax_rate,
-            _cents(OrderFee.value),
-            _cents(OrderFee.tax_value),
-            no_date,
-            no_provider,
-        ).where(OrderFee.order_id.in_(orders), OrderFee.canceled.is_(False)),
-        select(
-            OrderPayment.order_id,
-            literal(PAYMENT),
-            no_rate,
-            _cents(OrderPayment.amount),
-            no_cents,
-            OrderPayment.payment_date,
-            OrderPayment.provider,
-        ).where(OrderPayment.order_id.in_(orders), OrderPayment.state.in_(PAID_PAYMENT_STATES)),
-        select(
-            OrderRefund.order_id,
-            literal(REFUND),
-            no_rate,
-            -_cents(OrderRefund.amount),
-            no_cents,
-            no_date,
-            OrderRefund.provider,
-        ).where(OrderRefund.order_id.in_(orders), OrderRefund.state == "done"),
-    ).subquery("sources")
+def _money(*sums):
+    """Sums that may be missing (an order without such lines) added up as NUMERIC(13, 2)."""
+    total = func.coalesce(sums[0], ZERO)
+    for value in sums[1:]:
+        total = total + func.coalesce(value, ZERO)
+    return type_coerce(total, MONEY)
 
 
-def _totals(orders, layout: TotalsLayout):
-    """One row per order that has any line or payment, with the totals in layout order, each
-    either cents, a count or a moment."""
-    sources = _lines_and_payments(orders)
-    kind, amount, tax = sources.c.kind, sources.c.amount, sources.c.tax
-    totals = [
-        (func.sum(amount).filter(kind == FEE), CENTS),
-        (func.count().filter(kind == POSITION), COUNT),
-        (func.max(sources.c.paid_at), MOMENT),
-    ]
-    for rate in layout.rates:
-        at_rate = and_(kind <= FEE, sources.c.tax_rate == rate)
-        totals += [
-            (func.sum(amount).filter(at_rate), CENTS),
-            (func.sum(amount - tax).filter(at_rate), CENTS),
-            (func.sum(tax).filter(at_rate), CENTS),
+def _per_rate(model, amount, rates: list[Decimal]) -> list:
+    """Gross, net and tax of ``model``'s lines per tax rate, labelled ``<n>_gross`` etc."""
+    columns = []
+    for n, rate in enumerate(rates):
+        at_rate = model.tax_rate == rate
+        columns += [
+            func.sum(amount).filter(at_rate).label(f"{n}_gross"),
+            func.sum(amount - model.tax_value).filter(at_rate).label(f"{n}_net"),
+            func.sum(model.tax_value).filter(at_rate).label(f"{n}_tax"),
         ]
-    by_provider = [sources.c.provider == provider for provider in layout.providers]
-    totals += [(func.count().filter(and_(kind == PAYMENT, c)), COUNT) for c in by_provider]
-    totals += [(func.sum(amount).filter(and_(kind >= PAYMENT, c)), CENTS) for c in by_provider]
-    labelled = [value.label(f"total_{n}") for n, (value, _what) in enumerate(totals)]
-    subquery = select(sources.c.order_id, *labelled).group_by(sources.c.order_id).subquery()
-    return subquery, [what for _value, what in totals]
+    return columns
 
 
-def _shown(value, what: str):
-    """A total as the sheet shows it, for orders without any line or payment too."""
-    if what == CENTS:
-        # Whole cents times 0.01 is NUMERIC with exactly two decimals.
-        return type_coerce(func.coalesce(value, 0) * literal(CENT, RATE), MONEY)
-    if what == COUNT:
-        return func.coalesce(value, 0)
-    return value
+def _per_provider(aggregate, model, providers: list[str], suffix: str) -> list:
+    return [
+        aggregate.filter(model.provider == provider).label(f"{n}_{suffix}")
+        for n, provider in enumerate(providers)
+    ]
+
+
+def _totals(order_conditions: list, layout: TotalsLayout) -> tuple[list, list]:
+    """One subquery per kind of line or payment (a row per order), and the totals in layout
+    order made from their columns."""
+    rates, providers = layout.rates, layout.providers
+    positions = _per_order(
+        OrderPosition,
+        order_conditions,
+        [func.count().label("count"), *_per_rate(OrderPosition, OrderPosition.price, rates)],
+        OrderPosition.canceled.is_(False),
+    )
+    fees = _per_order(
+        OrderFee,
+        order_conditions,
+        [func.sum(OrderFee.value).label("total"), *_per_rate(OrderFee, OrderFee.value, rates)],
+        OrderFee.canceled.is_(False),
+    )
+    payments = _per_order(
+        OrderPayment,
+        order_conditions,
+        [
+            func.max(OrderPayment.payment_date).label("last"),
+            *_per_provider(func.count(), OrderPayment, providers, "count"),
+            *_per_provider(func.sum(OrderPayment.amount), OrderPayment, providers, "sum"),
+        ],
+        OrderPayment.state.in_(PAID_PAYMENT_STATES),
+    )
+    refunds = _per_order(
+        OrderRefund,
+        order_conditions,
+        _per_provider(func.sum(OrderRefund.amount), OrderRefund, providers, "sum"),
+        OrderRefund.state == "done",
+    )
+    totals = [_money(fees.c.total), func.coalesce(positions.c.count, 0), payments.c.last]
+    for n in range(len(rates)):
+        for part in ("gross", "net", "tax"):
+            totals.append(_money(positions.c[f"{n}_{part}"], fees.c[f"{n}_{part}"]))
+    totals += [func.coalesce(payments.c[f"{n}_count"], 0) for n in range(len(providers))]
+    totals += [
+        _money(payments.c[f"{n}_sum"], -refunds.c[f"{n}_sum"]) for n in range(len(providers))
+    ]
+    return [positions, fees, payments, refunds], totals
 
 
 def orders_with_totals(session: Session, flt: OrderFilter, layout: TotalsLayout) -> Iterator[tuple]:
     """The filtered orders by (datetime, id), each a named tuple of ``ORDER_COLUMNS``
     followed by its totals as ``layout`` places them."""
-    totals, kinds = _totals(select(Order.id).where(*flt.conditions()), layout)
-    values = [_shown(value, what) for value, what in zip(list(totals.c)[1:], kinds, strict=True)]
+    kinds, totals = _totals(flt.conditions(), layout)
+    query = select(*ORDER_COLUMNS, *totals).select_from(Order)
+    for kind in kinds:
+        query = query.outerjoin(kind, kind.c.order_id == Order.id)
     query = (
-        select(*ORDER_COLUMNS, *values)
-        .outerjoin_from(Order, totals, totals.c.order_id == Order.id)
-        .where(*flt.conditions())
+        query.where(*flt.conditions())
         .order_by(Order.datetime, Order.id)
         .execution_options(yield_per=CHUNK_SIZE)
     )
