@@ -150,10 +150,15 @@ class OrderListExporter(MultiSheetListExporter):
         )
 
     # Orders --------------------------------------------------------------------------------
-    def _tax_rates(self, flt: queries.OrderFilter) -> list[Decimal]:
-        # Columns come from the whole export, so every run of a split sheet has the same ones.
+    @staticmethod
+    def _orders_of_whole_export(flt: queries.OrderFilter):
+        """The filtered orders' ids, ignoring the run: columns come from the whole export, so
+        every run of a split sheet has the same ones."""
         flt = replace(flt, after=None, until=None)
-        orders = select(queries.Order.id).where(*flt.conditions()).scalar_subquery()
+        return select(queries.Order.id).where(*flt.conditions()).scalar_subquery()
+
+    def _tax_rates(self, flt: queries.OrderFilter) -> list[Decimal]:
+        orders = self._orders_of_whole_export(flt)
         rates = union(
             select(OrderPosition.tax_rate).where(OrderPosition.order_id.in_(orders)),
             select(OrderFee.tax_rate).where(OrderFee.order_id.in_(orders)),
@@ -161,8 +166,7 @@ class OrderListExporter(MultiSheetListExporter):
         return sorted({Decimal(r) for r in self.session.scalars(select(rates.subquery().c[0]))})
 
     def _providers(self, flt: queries.OrderFilter) -> list[str]:
-        flt = replace(flt, after=None, until=None)
-        orders = select(queries.Order.id).where(*flt.conditions()).scalar_subquery()
+        orders = self._orders_of_whole_export(flt)
         query = (
             select(queries.OrderPayment.provider)
             .where(queries.OrderPayment.order_id.in_(orders))
@@ -172,8 +176,8 @@ class OrderListExporter(MultiSheetListExporter):
 
     def _orders(self, form: dict) -> Table:
         flt = self._filter(form)
-        rates = self._tax_rates(flt)
-        providers = self._providers(flt) if form.get("include_payment_amounts") else []
+        layout = TotalsLayout(self._tax_rates(flt), self._providers(flt))
+        with_amounts = bool(form.get("include_payment_amounts"))
         columns = self._header_prefix() + [
             "Order code",
             "Order total",
@@ -194,7 +198,7 @@ class OrderListExporter(MultiSheetListExporter):
             "Fees",
             "Order locale",
         ]
-        for rate in rates:
+        for rate in layout.rates:
             label = format_rate(rate)
             columns += [f"Gross at {label} % tax", f"Net at {label} % tax"]
             columns += [f"Tax value at {label} % tax"]
@@ -208,17 +212,17 @@ class OrderListExporter(MultiSheetListExporter):
             "External customer ID",
             "Payment providers",
         ]
-        columns += [f"Paid by {provider}" for provider in providers]
+        if with_amounts:
+            columns += [f"Paid by {provider}" for provider in layout.providers]
         total = queries.count_orders(self.session, flt)
-        return Table(columns, total, self._order_rows(flt, rates, providers))
+        return Table(columns, total, self._order_rows(flt, layout, with_amounts))
 
-    def _order_rows(self, flt, rates: list[Decimal], providers: list[str]) -> Iterator[list]:
+    def _order_rows(self, flt, layout: TotalsLayout, with_amounts: bool) -> Iterator[list]:
         """Sums per tax rate and payments per provider come with each order from SQL."""
         clock = self._clock()
-        layout = TotalsLayout(rates, self._providers(flt))
         fees, positions, last_payment = layout.fees, layout.positions, layout.last_payment
         per_rate, took_payment = layout.per_rate, layout.took_payment
-        kept = [layout.kept_by(provider) for provider in providers]
+        kept = layout.kept if with_amounts else slice(0, 0)
         provider_text = ProviderText(layout.providers)
         for order in orders_with_totals(self.session, flt, layout):
             paid_at = order[last_payment]
@@ -241,7 +245,7 @@ class OrderListExporter(MultiSheetListExporter):
                 yes_no(order.email_known_to_work),
                 order.customer_identifier,
                 provider_text(order[took_payment]),
-                *[order[i] for i in kept],
+                *order[kept],
             ]
 
     # Positions -------------------------------------------------------------------------------

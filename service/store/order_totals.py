@@ -15,7 +15,7 @@ from sqlalchemy import Numeric, func, select, type_coerce
 from sqlalchemy.orm import Session
 
 from .models import Order, OrderFee, OrderPayment, OrderPosition, OrderRefund
-from .queries import CHUNK_SIZE, ORDER_COLUMNS, OrderFilter, record_type
+from .queries import ORDER_COLUMNS, OrderFilter, streamed_rows
 
 PAID_PAYMENT_STATES = ("confirmed", "refunded")
 ZERO = Decimal("0.00")
@@ -54,8 +54,10 @@ class TotalsLayout:
         start = self.per_rate.stop
         return slice(start, start + len(self.providers))
 
-    def kept_by(self, provider: str) -> int:
-        return self.took_payment.stop + self.providers.index(provider)
+    @property
+    def kept(self) -> slice:
+        start = self.took_payment.stop
+        return slice(start, start + len(self.providers))
 
 
 def _per_order(model, order_conditions: list, columns: list, *conditions):
@@ -145,17 +147,10 @@ def orders_with_totals(session: Session, flt: OrderFilter, layout: TotalsLayout)
     query = select(*ORDER_COLUMNS, *totals).select_from(Order)
     for kind in kinds:
         query = query.outerjoin(kind, kind.c.order_id == Order.id)
-    query = (
-        query.where(*flt.conditions())
-        .order_by(Order.datetime, Order.id)
-        .execution_options(yield_per=CHUNK_SIZE)
-    )
+    query = query.where(*flt.conditions()).order_by(Order.datetime, Order.id)
     connection = session.connection()
     if connection.dialect.name == "postgresql":
         # The export reads every row: plan for all of them, not for the first few (a cursor's
         # default makes PostgreSQL join the totals in a nested loop, once per order).
         connection.exec_driver_sql("SET LOCAL cursor_tuple_fraction = 1.0")
-    result = connection.execute(query)
-    make = record_type(tuple(result.keys()))._make
-    for batch in result.partitions():
-        yield from map(make, batch)
+    yield from streamed_rows(connection, query)

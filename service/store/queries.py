@@ -180,7 +180,7 @@ class OrderFilter:
 
 
 @lru_cache(maxsize=64)
-def record_type(names: tuple[str, ...]):
+def _record_type(names: tuple[str, ...]):
     return namedtuple("Record", names, rename=True)
 
 
@@ -188,8 +188,17 @@ def _rows(session: Session, query) -> list:
     """Plain rows through the session's connection, without the ORM's result machinery, as
     named tuples: reading a field of one is many times cheaper than of an SQLAlchemy Row."""
     result = session.connection().execute(query)
-    make = record_type(tuple(result.keys()))._make
+    make = _record_type(tuple(result.keys()))._make
     return [make(row) for row in result.all()]
+
+
+def streamed_rows(connection, query) -> Iterator:
+    """Like ``_rows``, but through a server-side cursor, ``CHUNK_SIZE`` rows at a time:
+    memory stays flat however many rows the query returns."""
+    result = connection.execute(query.execution_options(yield_per=CHUNK_SIZE))
+    make = _record_type(tuple(result.keys()))._make
+    for batch in result.partitions():
+        yield from map(make, batch)
 
 
 def _plain_rows(session: Session, query) -> list:
