@@ -64,15 +64,15 @@ def _defuse(text: str) -> str:
 
 
 def csv_cell(value):
-    """A cell as pretix writes CSV: money with two decimals, ISO dates, defused text."""
+    """A cell that ``csv_row`` does not pass as it is, as pretix writes it: text that starts
+    like a formula defused, money with two decimals, a date and time in ISO form (str()
+    would put a space between them)."""
     kind = value.__class__
     if kind is str:
-        return _defuse(value) if value[:1] in FORMULA_FIRST_CHARACTERS else value
-    if value is None:
-        return ""
+        return _defuse(value)
     if kind is Decimal:
         return value.quantize(CENT)
-    if kind is datetime or kind is date:
+    if kind is datetime:
         return value.isoformat()
     return value
 
