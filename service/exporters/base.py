@@ -151,7 +151,7 @@ class MultiSheetListExporter(BaseExporter):
                 writers.write_xlsx(path, sheets, progress)
             return ExportFile(self.base_filename() + ".xlsx", XLSX_TYPE)
         sheet, dialect = fmt.split(":")
-        runs = self.split(form, os.cpu_count() or 1)
+        runs = self.split(sheet, form, os.cpu_count() or 1)
         if runs:
             tables = [self._run_table_factory(sheet, form, run) for run in runs]
             write_csv_in_parallel(
@@ -163,8 +163,8 @@ class MultiSheetListExporter(BaseExporter):
             )
         return ExportFile(self.base_filename() + ".csv", CSV_TYPE)
 
-    def split(self, form: dict, parts: int) -> list | None:
-        """Consecutive runs of rows to write one sheet in ``parts`` processes, or None to
+    def split(self, sheet: str, form: dict, parts: int) -> list | None:
+        """Consecutive runs of rows to write ``sheet`` in ``parts`` processes, or None to
         write it in one. Each run is handed to ``use_run`` in the process that writes it."""
         return None
 

@@ -101,8 +101,10 @@ class OrderListExporter(MultiSheetListExporter):
     # Shared context ----------------------------------------------------------------------
     # Set in a child process that writes one run of orders of a CSV sheet.
     order_range: tuple = (None, None)
+    # The orders sheet's columns, found once per export (see ``_totals_layout``).
+    _layout: TotalsLayout | None = None
 
-    def split(self, form: dict, parts: int) -> list[tuple] | None:
+    def split(self, sheet: str, form: dict, parts: int) -> list[tuple] | None:
         """Runs of orders, by (datetime, id), for writing one CSV sheet of a big event in
         ``parts`` processes."""
         flt = self._filter(form)
@@ -111,6 +113,9 @@ class OrderListExporter(MultiSheetListExporter):
         keys = queries.split_keys(self.session, flt, parts)
         if len(keys) != parts - 1:
             return None
+        if sheet == "orders":
+            # Every run has the export's columns: found here, once, the processes inherit them.
+            self._totals_layout(flt, form)
         bounds = [None, *keys, None]
         return list(zip(bounds[:-1], bounds[1:], strict=True))
 
@@ -157,11 +162,21 @@ class OrderListExporter(MultiSheetListExporter):
         flt = replace(flt, after=None, until=None)
         return select(queries.Order.id).where(*flt.conditions()).scalar_subquery()
 
+    def _totals_layout(self, flt: queries.OrderFilter, form: dict) -> TotalsLayout:
+        """The tax rates and payment providers of the whole export, asked for once."""
+        if self._layout is None:
+            with_amounts = bool(form.get("include_payment_amounts"))
+            rates, providers = self._tax_rates(flt), self._providers(flt)
+            self._layout = TotalsLayout(rates, providers, with_amounts)
+        return self._layout
+
     def _tax_rates(self, flt: queries.OrderFilter) -> list[Decimal]:
         orders = self._orders_of_whole_export(flt)
+        # DISTINCT on each side first: a few rates each, found by hashing; the union of
+        # all lines' rates would be sorted whole.
         rates = union(
-            select(OrderPosition.tax_rate).where(OrderPosition.order_id.in_(orders)),
-            select(OrderFee.tax_rate).where(OrderFee.order_id.in_(orders)),
+            select(OrderPosition.tax_rate).where(OrderPosition.order_id.in_(orders)).distinct(),
+            select(OrderFee.tax_rate).where(OrderFee.order_id.in_(orders)).distinct(),
         )
         return sorted({Decimal(r) for r in self.session.scalars(select(rates.subquery().c[0]))})
 
@@ -176,8 +191,7 @@ class OrderListExporter(MultiSheetListExporter):
 
     def _orders(self, form: dict) -> Table:
         flt = self._filter(form)
-        layout = TotalsLayout(self._tax_rates(flt), self._providers(flt))
-        with_amounts = bool(form.get("include_payment_amounts"))
+        layout = self._totals_layout(flt, form)
         columns = self._header_prefix() + [
             "Order code",
             "Order total",
@@ -212,17 +226,16 @@ class OrderListExporter(MultiSheetListExporter):
             "External customer ID",
             "Payment providers",
         ]
-        if with_amounts:
+        if layout.with_amounts:
             columns += [f"Paid by {provider}" for provider in layout.providers]
         total = queries.count_orders(self.session, flt)
-        return Table(columns, total, self._order_rows(flt, layout, with_amounts))
+        return Table(columns, total, self._order_rows(flt, layout))
 
-    def _order_rows(self, flt, layout: TotalsLayout, with_amounts: bool) -> Iterator[list]:
+    def _order_rows(self, flt, layout: TotalsLayout) -> Iterator[list]:
         """Sums per tax rate and payments per provider come with each order from SQL."""
         clock = self._clock()
         fees, positions, last_payment = layout.fees, layout.positions, layout.last_payment
-        per_rate, took_payment = layout.per_rate, layout.took_payment
-        kept = layout.kept if with_amounts else slice(0, 0)
+        per_rate, took_payment, kept = layout.per_rate, layout.took_payment, layout.kept
         provider_text = ProviderText(layout.providers)
         for order in orders_with_totals(self.session, flt, layout):
             paid_at = order[last_payment]

@@ -26,11 +26,12 @@ MONEY = Numeric(13, 2)
 class TotalsLayout:
     """Where the totals sit in a row, after the order's own columns (``ORDER_COLUMNS``):
     fees, positions, last payment, then gross, net and tax per rate of ``rates``, then per
-    provider of ``providers`` how many payments it took, then per provider what it
-    kept (payments less completed refunds)."""
+    provider of ``providers`` how many payments it took, then, ``with_amounts``, per
+    provider what it kept (payments less completed refunds)."""
 
     rates: list[Decimal]
     providers: list[str]
+    with_amounts: bool = False
 
     @property
     def fees(self) -> int:
@@ -57,7 +58,7 @@ class TotalsLayout:
     @property
     def kept(self) -> slice:
         start = self.took_payment.stop
-        return slice(start, start + len(self.providers))
+        return slice(start, start + len(self.providers) if self.with_amounts else start)
 
 
 def _per_order(model, order_conditions: list, columns: list, *conditions):
@@ -113,27 +114,28 @@ def _totals(order_conditions: list, layout: TotalsLayout) -> tuple[list, list]:
         [func.sum(OrderFee.value).label("total"), *_per_rate(OrderFee, OrderFee.value, rates)],
         OrderFee.canceled.is_(False),
     )
+    paid = [
+        func.max(OrderPayment.payment_date).label("last"),
+        *_per_provider(func.count(), OrderPayment, providers, "count"),
+    ]
+    if layout.with_amounts:
+        paid += _per_provider(func.sum(OrderPayment.amount), OrderPayment, providers, "sum")
     payments = _per_order(
-        OrderPayment,
-        order_conditions,
-        [
-            func.max(OrderPayment.payment_date).label("last"),
-            *_per_provider(func.count(), OrderPayment, providers, "count"),
-            *_per_provider(func.sum(OrderPayment.amount), OrderPayment, providers, "sum"),
-        ],
-        OrderPayment.state.in_(PAID_PAYMENT_STATES),
-    )
-    refunds = _per_order(
-        OrderRefund,
-        order_conditions,
-        _per_provider(func.sum(OrderRefund.amount), OrderRefund, providers, "sum"),
-        OrderRefund.state == "done",
+        OrderPayment, order_conditions, paid, OrderPayment.state.in_(PAID_PAYMENT_STATES)
     )
     totals = [_money(fees.c.total), func.coalesce(positions.c.count, 0), payments.c.last]
     for n in range(len(rates)):
         for part in ("gross", "net", "tax"):
             totals.append(_money(positions.c[f"{n}_{part}"], fees.c[f"{n}_{part}"]))
     totals += [func.coalesce(payments.c[f"{n}_count"], 0) for n in range(len(providers))]
+    if not layout.with_amounts:
+        return [positions, fees, payments], totals
+    refunds = _per_order(
+        OrderRefund,
+        order_conditions,
+        _per_provider(func.sum(OrderRefund.amount), OrderRefund, providers, "sum"),
+        OrderRefund.state == "done",
+    )
     totals += [
         _money(payments.c[f"{n}_sum"], -refunds.c[f"{n}_sum"]) for n in range(len(providers))
     ]
