@@ -9,6 +9,7 @@ from decimal import Decimal
 import pytest
 
 from service.exporters import writers
+from service.exporters.base_types import Table
 
 CELLS = [
     None,
@@ -42,8 +43,22 @@ def expected_file(path, header, rows, dialect) -> bytes:
 
 def written_file(path, header, rows, dialect) -> tuple[bytes, int]:
     counted = []
-    writers.write_csv_rows(path, header, iter(rows), dialect, lambda: counted.append(1))
-    return path.read_bytes(), len(counted)
+    table = Table(header, len(rows), iter(rows))
+    writers.write_csv_table(path, table, dialect, counted.append)
+    return path.read_bytes(), sum(counted)
+
+
+def written_from_column_batches(path, header, rows, dialect, sizes) -> tuple[bytes, int]:
+    """The rows cut into batches of ``sizes`` rows, each handed over column by column."""
+    batches, start = [], 0
+    for size in sizes:
+        batches.append([list(column) for column in zip(*rows[start : start + size], strict=True)])
+        start += size
+    assert start == len(rows)
+    counted = []
+    table = Table.of_column_batches(header, len(rows), batches)
+    writers.write_csv_table(path, table, dialect, counted.append)
+    return path.read_bytes(), sum(counted)
 
 
 def column_of(kind: str, rng: random.Random):
@@ -78,6 +93,13 @@ def test_batched_rows_are_written_like_single_rows(tmp_path, dialect, seed):
     assert counted == len(rows)
     assert b"'=late formula" in written
 
+    sizes = [1, writers.CSV_BATCH_ROWS + 199, len(rows) - writers.CSV_BATCH_ROWS - 200]
+    in_columns, counted = written_from_column_batches(
+        tmp_path / "columns.csv", header, rows, dialect, sizes
+    )
+    assert in_columns == expected
+    assert counted == len(rows)
+
 
 def test_rows_of_different_lengths_are_written_whole(tmp_path):
     rows = [["a", Decimal("1")], ["b", Decimal("2"), "extra"], ["=c"]]
@@ -96,3 +118,10 @@ def test_money_gets_two_decimals_in_every_batch(tmp_path):
     )
 
     assert set(written.splitlines()[1:]) == {b'"","",1.50'}
+
+
+def test_a_table_of_column_batches_reads_as_rows_too():
+    batches = [[["a", "b"], [1, 2]], [["c"], [3]]]
+    table = Table.of_column_batches(["letter", "number"], 3, batches)
+
+    assert list(table.rows) == [("a", 1), ("b", 2), ("c", 3)]

@@ -1,16 +1,32 @@
 """What exporters hand to writers: tables of rows, and the error they may end with."""
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
+from itertools import chain
 
 
 @dataclass
 class Table:
-    """A sheet's worth of rows: header, a row count known up front, and the rows (lazy)."""
+    """A sheet's worth of rows: header, a row count known up front, and the rows (lazy).
+
+    A table built a batch of rows at a time, column by column (``of_column_batches``), also
+    offers the batches as they are: the CSV writer works by column and takes them, instead
+    of the rows it would turn back into columns."""
 
     columns: list[str]
     total: int
     rows: Iterable[Sequence]
+    column_batches: Iterator[list[Sequence]] | None = None
+
+    @classmethod
+    def of_column_batches(
+        cls, columns: list[str], total: int, batches: Iterable[list[Sequence]]
+    ) -> "Table":
+        """From batches that are each a list of equally long columns. ``rows`` and
+        ``column_batches`` read the same batches: a writer uses one or the other."""
+        batches = iter(batches)
+        rows = chain.from_iterable(zip(*batch, strict=True) for batch in batches)
+        return cls(columns, total, rows, batches)
 
 
 class ExportError(Exception):

@@ -1,6 +1,6 @@
 """Stored naive-UTC datetimes shown in each event's own time zone."""
 
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 ONE_HOUR = timedelta(hours=1)
@@ -52,3 +52,6 @@ class EventClock:
 
     def local_or_none(self, event_id: int, moment: datetime | None) -> datetime | None:
         return None if moment is None else self.local(event_id, moment)
+
+    def local_date(self, event_id: int, moment: datetime | None) -> date | None:
+        return None if moment is None else self.local(event_id, moment).date()

@@ -4,8 +4,9 @@ Columns keep pretix's names and order wherever the store has the field; ``Add-on
 ``Check-ins`` are ours. Rows are ordered by order date, then position number.
 """
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import replace
+from datetime import datetime
 from decimal import Decimal
 
 from sqlalchemy import func, select, union
@@ -13,7 +14,7 @@ from sqlalchemy import func, select, union
 from ..store import queries
 from ..store.models import Item, OrderFee, OrderPosition
 from ..store.order_totals import PAID_PAYMENT_STATES, TotalsLayout, orders_with_totals
-from . import dateframes, params, register
+from . import dateframes, params, register, writers
 from .base import MultiSheetListExporter
 from .base_types import Table
 from .localtime import EventClock
@@ -37,16 +38,35 @@ def yes_no(value: bool) -> str:
     return "Yes" if value else "No"
 
 
-def order_status(order) -> str:
-    if order.status == "n" and order.require_approval:
+def status_label(status: str, require_approval: bool) -> str:
+    if status == "n" and require_approval:
         return "Approval pending"
-    return STATUS_LABELS.get(order.status, order.status)
+    return STATUS_LABELS.get(status, status)
 
 
-# The invoice address fields sit side by side among the order's columns, in pretix's order.
+def order_status(order) -> str:
+    return status_label(order.status, order.require_approval)
+
+
+def time_of_day(moment: datetime) -> str:
+    return moment.time().isoformat("seconds")
+
+
+# Company, name, street, ZIP code, city, country, state and VAT ID, in pretix's order.
+INVOICE_ADDRESS_COLUMNS = (
+    "invoice_company",
+    "invoice_name",
+    "invoice_street",
+    "invoice_zipcode",
+    "invoice_city",
+    "invoice_country",
+    "invoice_state",
+    "invoice_vat_id",
+)
+# They sit side by side among the order's columns.
 INVOICE_ADDRESS = slice(
-    queries.ORDER_COLUMN_NAMES.index("invoice_company"),
-    queries.ORDER_COLUMN_NAMES.index("invoice_vat_id") + 1,
+    queries.ORDER_COLUMN_NAMES.index(INVOICE_ADDRESS_COLUMNS[0]),
+    queries.ORDER_COLUMN_NAMES.index(INVOICE_ADDRESS_COLUMNS[-1]) + 1,
 )
 
 
@@ -69,6 +89,12 @@ class ProviderText:
             text = ", ".join(p for p, n in zip(self.providers, payments, strict=True) if n)
             self.texts[payments] = text
         return text
+
+    def column(self, counts: list[Sequence[int]], rows: int) -> list[str]:
+        """The cells of a batch of ``rows`` rows from one column of counts per provider."""
+        if not counts:
+            return [""] * rows
+        return list(map(self, zip(*counts, strict=True)))
 
 
 def format_rate(rate: Decimal) -> str:
@@ -147,7 +173,7 @@ class OrderListExporter(MultiSheetListExporter):
 
     def _order_basics(self, order, clock: EventClock) -> list:
         local = clock.local(order.event_id, order.datetime)
-        return [order.email, order.phone, local.date(), local.time().isoformat("seconds")]
+        return [order.email, order.phone, local.date(), time_of_day(local)]
 
     def table(self, sheet: str, form: dict) -> Table:
         return {"orders": self._orders, "positions": self._positions, "fees": self._fees}[sheet](
@@ -229,37 +255,45 @@ class OrderListExporter(MultiSheetListExporter):
         if layout.with_amounts:
             columns += [f"Paid by {provider}" for provider in layout.providers]
         total = queries.count_orders(self.session, flt)
-        return Table(columns, total, self._order_rows(flt, layout))
+        return Table.of_column_batches(columns, total, self._order_batches(flt, layout))
 
-    def _order_rows(self, flt, layout: TotalsLayout) -> Iterator[list]:
-        """Sums per tax rate and payments per provider come with each order from SQL."""
+    def _order_batches(self, flt, layout: TotalsLayout) -> Iterator[list[Sequence]]:
+        """Each batch of orders, column by column: most columns are the query's own, sums per
+        tax rate and payments per provider included; the rest are made by mapping over
+        whole columns, not by building each row."""
         clock = self._clock()
-        fees, positions, last_payment = layout.fees, layout.positions, layout.last_payment
-        per_rate, took_payment, kept = layout.per_rate, layout.took_payment, layout.kept
         provider_text = ProviderText(layout.providers)
-        for order in orders_with_totals(self.session, flt, layout):
-            paid_at = order[last_payment]
+        for order in orders_with_totals(self.session, flt, layout, writers.CSV_BATCH_ROWS):
+            event_ids = order["event_id"]
+            placed = list(map(clock.local, event_ids, order["datetime"]))
             yield [
-                *self._event_prefix(order, clock),
-                order.code,
-                order.total,
-                order_status(order),
-                *self._order_basics(order, clock),
-                *invoice_address(order),
-                clock.local(order.event_id, paid_at).date() if paid_at else None,
-                order[fees],
-                order.locale,
-                *order[per_rate],
-                order.sales_channel,
-                yes_no(order.checkin_attention),
-                order.comment,
-                order.custom_followup_at,
-                order[positions],
-                yes_no(order.email_known_to_work),
-                order.customer_identifier,
-                provider_text(order[took_payment]),
-                *order[kept],
+                *self._event_slugs(event_ids, clock),
+                order["code"],
+                order["total"],
+                list(map(status_label, order["status"], order["require_approval"])),
+                order["email"],
+                order["phone"],
+                list(map(datetime.date, placed)),
+                list(map(time_of_day, placed)),
+                *(order[name] for name in INVOICE_ADDRESS_COLUMNS),
+                list(map(clock.local_date, event_ids, order["last_payment"])),
+                order["fees"],
+                order["locale"],
+                *(order[name] for name in layout.per_rate),
+                order["sales_channel"],
+                list(map(yes_no, order["checkin_attention"])),
+                order["comment"],
+                order["custom_followup_at"],
+                order["positions"],
+                list(map(yes_no, order["email_known_to_work"])),
+                order["customer_identifier"],
+                provider_text.column([order[name] for name in layout.took_payment], len(event_ids)),
+                *(order[name] for name in layout.kept),
             ]
+
+    def _event_slugs(self, event_ids: Sequence[int], clock: EventClock) -> list[list[str]]:
+        """The "Event slug" column of a batch, if the export has one."""
+        return [list(map(clock.slug, event_ids))] if self.scope.is_multievent else []
 
     # Positions -------------------------------------------------------------------------------
     def _positions(self, form: dict) -> Table:

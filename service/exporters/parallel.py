@@ -21,7 +21,7 @@ from itertools import chain
 from pathlib import Path
 
 from .base_types import ExportError, Table
-from .writers import write_csv_rows
+from .writers import write_csv_table
 from .xlsx import WorkbookWriter, sheet_xml
 
 log = logging.getLogger(__name__)
@@ -29,8 +29,8 @@ log = logging.getLogger(__name__)
 # Often enough that the published percentage moves in steps of one point on big exports.
 POLL_SECONDS = 0.05
 
-# A part: writes itself to a path, calling begin(total rows) once and count() per row.
-Part = Callable[[Path, Callable[[int], None], Callable[[], None]], None]
+# A part: writes itself to a path, calling begin(total rows) once and count(n) per n rows.
+Part = Callable[[Path, Callable[[int], None], Callable[[int], None]], None]
 
 
 class PartFailed(Exception):
@@ -51,8 +51,8 @@ def _run_part(write: Part, target: Path, done, total, errors, in_child) -> None:
         def begin(rows: int) -> None:
             total.value = rows
 
-        def count() -> None:
-            done.value += 1
+        def count(rows: int = 1) -> None:
+            done.value += rows
 
         write(target, begin, count)
     except BaseException as exc:
@@ -163,7 +163,7 @@ def write_xlsx_in_parallel(
 def _csv_part(make_table, dialect, with_header: bool, target: Path, begin, count) -> None:
     table = make_table()
     begin(table.total)
-    write_csv_rows(target, table.columns if with_header else None, table.rows, dialect, count)
+    write_csv_table(target, table, dialect, count, header=with_header)
 
 
 def write_csv_in_parallel(

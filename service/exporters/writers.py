@@ -51,9 +51,12 @@ class RowCounter:
         self.next_report = self.step
 
     def tick(self) -> None:
-        self.count += 1
+        self.advance(1)
+
+    def advance(self, rows: int) -> None:
+        self.count += rows
         if self.count >= self.next_report:
-            self.next_report += self.step
+            self.next_report = (self.count // self.step + 1) * self.step
             self.report(self.start + self.span * min(self.count / self.total, 1.0))
 
 
@@ -117,27 +120,32 @@ def csv_column(values: tuple) -> Sequence:
     return csv_row(values)
 
 
-def write_csv_rows(
-    path: Path, header: Sequence | None, rows, dialect: type[csv.Dialect], on_row
+def write_csv_table(
+    path: Path, table: Table, dialect: type[csv.Dialect], on_rows, header: bool = True
 ) -> None:
-    """Rows to a CSV file (after ``header`` unless it is None), calling ``on_row`` per row."""
-    rows = iter(rows)
+    """The table to a CSV file, with its header unless ``header`` is false, calling
+    ``on_rows(n)`` after each batch of n rows."""
     with open(path, "w", encoding="utf-8", newline="") as handle:
         writer = csv.writer(handle, dialect=dialect)
-        if header is not None:
-            writer.writerow(csv_row(header))
+        if header:
+            writer.writerow(csv_row(table.columns))
+        if table.column_batches is not None:
+            for batch in table.column_batches:
+                writer.writerows(zip(*map(csv_column, batch), strict=True))
+                on_rows(len(batch[0]))
+            return
+        rows = iter(table.rows)
         while batch := list(islice(rows, CSV_BATCH_ROWS)):
             if len(set(map(len, batch))) == 1:
                 writer.writerows(zip(*map(csv_column, zip(*batch, strict=True)), strict=True))
             else:
                 writer.writerows(map(csv_row, batch))
-            for _row in batch:
-                on_row()
+            on_rows(len(batch))
 
 
 def write_csv(path: Path, table: Table, dialect: type[csv.Dialect], progress: Progress) -> None:
     counter = RowCounter(table.total, progress)
-    write_csv_rows(path, table.columns, table.rows, dialect, counter.tick)
+    write_csv_table(path, table, dialect, counter.advance)
 
 
 def write_xlsx(path: Path, sheets: list[tuple[str, Callable[[], Table]]], progress: Progress):

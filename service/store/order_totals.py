@@ -15,7 +15,7 @@ from sqlalchemy import Numeric, func, select, type_coerce
 from sqlalchemy.orm import Session
 
 from .models import Order, OrderFee, OrderPayment, OrderPosition, OrderRefund
-from .queries import ORDER_COLUMNS, OrderFilter, streamed_rows
+from .queries import ORDER_COLUMNS, OrderFilter, streamed_columns
 
 PAID_PAYMENT_STATES = ("confirmed", "refunded")
 ZERO = Decimal("0.00")
@@ -24,50 +24,54 @@ MONEY = Numeric(13, 2)
 
 @dataclass(frozen=True)
 class TotalsLayout:
-    """Where the totals sit in a row, after the order's own columns (``ORDER_COLUMNS``):
-    fees, positions, last payment, then gross, net and tax per rate of ``rates``, then per
-    provider of ``providers`` how many payments it took, then, ``with_amounts``, per
-    provider what it kept (payments less completed refunds)."""
+    """Which totals come with each order, and the labels of their columns: besides ``fees``,
+    ``positions`` and ``last_payment``, gross, net and tax per rate of ``rates``, how many
+    payments each provider of ``providers`` took and, ``with_amounts``, what each provider
+    kept (payments less completed refunds)."""
 
     rates: list[Decimal]
     providers: list[str]
     with_amounts: bool = False
 
     @property
-    def fees(self) -> int:
-        return len(ORDER_COLUMNS)
+    def per_rate(self) -> list[str]:
+        return [f"rate{n}_{part}" for n in range(len(self.rates)) for part in RATE_PARTS]
 
     @property
-    def positions(self) -> int:
-        return self.fees + 1
+    def took_payment(self) -> list[str]:
+        return paid_labels(self.providers)
 
     @property
-    def last_payment(self) -> int:
-        return self.fees + 2
-
-    @property
-    def per_rate(self) -> slice:
-        start = self.fees + 3
-        return slice(start, start + 3 * len(self.rates))
-
-    @property
-    def took_payment(self) -> slice:
-        start = self.per_rate.stop
-        return slice(start, start + len(self.providers))
-
-    @property
-    def kept(self) -> slice:
-        start = self.took_payment.stop
-        return slice(start, start + len(self.providers) if self.with_amounts else start)
+    def kept(self) -> list[str]:
+        return [f"kept{n}" for n in range(len(self.providers))] if self.with_amounts else []
 
 
-def _per_order(model, order_conditions: list, columns: list, *conditions):
+RATE_PARTS = ("gross", "net", "tax")
+
+
+def paid_labels(providers: list[str]) -> list[str]:
+    return [f"paid{n}" for n in range(len(providers))]
+
+
+def per_order(model, order_conditions: list, columns: list, *conditions):
     """``columns`` aggregated over ``model``'s rows per order meeting ``order_conditions``.
     Joined to the orders, PostgreSQL reads both in order-id order from their indexes and
     aggregates one order at a time, instead of holding every order's running sums at once."""
     query = select(model.order_id, *columns).join(Order, model.order_id == Order.id)
     query = query.where(*order_conditions, *conditions).group_by(model.order_id)
     return query.subquery()
+
+
+def paid_payments(order_conditions: list, providers: list[str], with_sums: bool = False):
+    """Per order: the last payment date, how many paid payments each provider took
+    (``paid<n>``) and, ``with_sums``, their amounts (``sum<n>``)."""
+    columns = [func.max(OrderPayment.payment_date).label("last")]
+    columns += _per_provider(func.count(), OrderPayment, providers, "paid")
+    if with_sums:
+        columns += _per_provider(func.sum(OrderPayment.amount), OrderPayment, providers, "sum")
+    return per_order(
+        OrderPayment, order_conditions, columns, OrderPayment.state.in_(PAID_PAYMENT_STATES)
+    )
 
 
 def _money(*sums):
@@ -79,80 +83,84 @@ def _money(*sums):
 
 
 def _per_rate(model, amount, rates: list[Decimal]) -> list:
-    """Gross, net and tax of ``model``'s lines per tax rate, labelled ``<n>_gross`` etc."""
+    """Gross, net and tax of ``model``'s lines per tax rate, labelled ``rate<n>_gross`` etc."""
     columns = []
     for n, rate in enumerate(rates):
         at_rate = model.tax_rate == rate
         columns += [
-            func.sum(amount).filter(at_rate).label(f"{n}_gross"),
-            func.sum(amount - model.tax_value).filter(at_rate).label(f"{n}_net"),
-            func.sum(model.tax_value).filter(at_rate).label(f"{n}_tax"),
+            func.sum(amount).filter(at_rate).label(f"rate{n}_gross"),
+            func.sum(amount - model.tax_value).filter(at_rate).label(f"rate{n}_net"),
+            func.sum(model.tax_value).filter(at_rate).label(f"rate{n}_tax"),
         ]
     return columns
 
 
-def _per_provider(aggregate, model, providers: list[str], suffix: str) -> list:
+def _per_provider(aggregate, model, providers: list[str], prefix: str) -> list:
     return [
-        aggregate.filter(model.provider == provider).label(f"{n}_{suffix}")
+        aggregate.filter(model.provider == provider).label(f"{prefix}{n}")
         for n, provider in enumerate(providers)
     ]
 
 
 def _totals(order_conditions: list, layout: TotalsLayout) -> tuple[list, list]:
-    """One subquery per kind of line or payment (a row per order), and the totals in layout
-    order made from their columns."""
-    rates, providers = layout.rates, layout.providers
-    positions = _per_order(
+    """One subquery per kind of line or payment (a row per order), and the labelled totals
+    made from their columns."""
+    positions = per_order(
         OrderPosition,
         order_conditions,
-        [func.count().label("count"), *_per_rate(OrderPosition, OrderPosition.price, rates)],
+        [func.count().label("count"), *_per_rate(OrderPosition, OrderPosition.price, layout.rates)],
         OrderPosition.canceled.is_(False),
     )
-    fees = _per_order(
+    fees = per_order(
         OrderFee,
         order_conditions,
-        [func.sum(OrderFee.value).label("total"), *_per_rate(OrderFee, OrderFee.value, rates)],
+        [
+            func.sum(OrderFee.value).label("total"),
+            *_per_rate(OrderFee, OrderFee.value, layout.rates),
+        ],
         OrderFee.canceled.is_(False),
     )
-    paid = [
-        func.max(OrderPayment.payment_date).label("last"),
-        *_per_provider(func.count(), OrderPayment, providers, "count"),
+    payments = paid_payments(order_conditions, layout.providers, layout.with_amounts)
+    totals = [
+        _money(fees.c.total).label("fees"),
+        func.coalesce(positions.c.count, 0).label("positions"),
+        payments.c.last.label("last_payment"),
     ]
-    if layout.with_amounts:
-        paid += _per_provider(func.sum(OrderPayment.amount), OrderPayment, providers, "sum")
-    payments = _per_order(
-        OrderPayment, order_conditions, paid, OrderPayment.state.in_(PAID_PAYMENT_STATES)
-    )
-    totals = [_money(fees.c.total), func.coalesce(positions.c.count, 0), payments.c.last]
-    for n in range(len(rates)):
-        for part in ("gross", "net", "tax"):
-            totals.append(_money(positions.c[f"{n}_{part}"], fees.c[f"{n}_{part}"]))
-    totals += [func.coalesce(payments.c[f"{n}_count"], 0) for n in range(len(providers))]
+    totals += [_money(positions.c[name], fees.c[name]).label(name) for name in layout.per_rate]
+    totals += [func.coalesce(payments.c[name], 0).label(name) for name in layout.took_payment]
     if not layout.with_amounts:
         return [positions, fees, payments], totals
-    refunds = _per_order(
+    refunds = per_order(
         OrderRefund,
         order_conditions,
-        _per_provider(func.sum(OrderRefund.amount), OrderRefund, providers, "sum"),
+        _per_provider(func.sum(OrderRefund.amount), OrderRefund, layout.providers, "sum"),
         OrderRefund.state == "done",
     )
     totals += [
-        _money(payments.c[f"{n}_sum"], -refunds.c[f"{n}_sum"]) for n in range(len(providers))
+        _money(payments.c[f"sum{n}"], -refunds.c[f"sum{n}"]).label(name)
+        for n, name in enumerate(layout.kept)
     ]
     return [positions, fees, payments, refunds], totals
 
 
-def orders_with_totals(session: Session, flt: OrderFilter, layout: TotalsLayout) -> Iterator[tuple]:
-    """The filtered orders by (datetime, id), each a named tuple of ``ORDER_COLUMNS``
-    followed by its totals as ``layout`` places them."""
+def plan_for_every_row(connection) -> None:
+    """An export reads every row of its cursor: let PostgreSQL plan for all of them, not for
+    the first few (a cursor's default makes it join the aggregates in a nested loop, once
+    per order)."""
+    if connection.dialect.name == "postgresql":
+        connection.exec_driver_sql("SET LOCAL cursor_tuple_fraction = 1.0")
+
+
+def orders_with_totals(
+    session: Session, flt: OrderFilter, layout: TotalsLayout, batch_rows: int
+) -> Iterator[dict[str, tuple]]:
+    """The filtered orders by (datetime, id), up to ``batch_rows`` at a time, each batch as
+    columns by label: ``ORDER_COLUMNS`` by their names, then the totals of ``layout``."""
     kinds, totals = _totals(flt.conditions(), layout)
     query = select(*ORDER_COLUMNS, *totals).select_from(Order)
     for kind in kinds:
         query = query.outerjoin(kind, kind.c.order_id == Order.id)
     query = query.where(*flt.conditions()).order_by(Order.datetime, Order.id)
     connection = session.connection()
-    if connection.dialect.name == "postgresql":
-        # The export reads every row: plan for all of them, not for the first few (a cursor's
-        # default makes PostgreSQL join the totals in a nested loop, once per order).
-        connection.exec_driver_sql("SET LOCAL cursor_tuple_fraction = 1.0")
-    yield from streamed_rows(connection, query)
+    plan_for_every_row(connection)
+    yield from streamed_columns(connection, query, batch_rows)

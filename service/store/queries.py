@@ -192,13 +192,13 @@ def _rows(session: Session, query) -> list:
     return [make(row) for row in result.all()]
 
 
-def streamed_rows(connection, query) -> Iterator:
-    """Like ``_rows``, but through a server-side cursor, ``CHUNK_SIZE`` rows at a time:
-    memory stays flat however many rows the query returns."""
+def streamed_columns(connection, query, rows: int) -> Iterator[dict[str, tuple]]:
+    """The query's rows through a server-side cursor, up to ``rows`` at a time, each batch
+    as its columns by label: for callers that build their output column by column."""
     result = connection.execute(query.execution_options(yield_per=CHUNK_SIZE))
-    make = _record_type(tuple(result.keys()))._make
-    for batch in result.partitions():
-        yield from map(make, batch)
+    labels = list(result.keys())
+    for batch in result.partitions(rows):
+        yield dict(zip(labels, zip(*batch, strict=True), strict=True))
 
 
 def _plain_rows(session: Session, query) -> list:
