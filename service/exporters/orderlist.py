@@ -14,6 +14,7 @@ from sqlalchemy import func, select, union
 from ..store import queries
 from ..store.models import Item, OrderFee, OrderPosition
 from ..store.order_totals import PAID_PAYMENT_STATES, TotalsLayout, orders_with_totals
+from ..store.position_lines import LinesLayout, positions_with_orders
 from . import dateframes, params, register, writers
 from .base import MultiSheetListExporter
 from .base_types import Table
@@ -46,6 +47,10 @@ def status_label(status: str, require_approval: bool) -> str:
 
 def order_status(order) -> str:
     return status_label(order.status, order.require_approval)
+
+
+def position_status(canceled: bool, order_status: str) -> str:
+    return "canceled" if canceled else order_status
 
 
 def time_of_day(moment: datetime) -> str:
@@ -127,8 +132,8 @@ class OrderListExporter(MultiSheetListExporter):
     # Shared context ----------------------------------------------------------------------
     # Set in a child process that writes one run of orders of a CSV sheet.
     order_range: tuple = (None, None)
-    # The orders sheet's columns, found once per export (see ``_totals_layout``).
-    _layout: TotalsLayout | None = None
+    # The orders and positions sheets' columns that depend on the whole export (``_layout``).
+    _layouts: dict | None = None
 
     def split(self, sheet: str, form: dict, parts: int) -> list[tuple] | None:
         """Runs of orders, by (datetime, id), for writing one CSV sheet of a big event in
@@ -139,9 +144,9 @@ class OrderListExporter(MultiSheetListExporter):
         keys = queries.split_keys(self.session, flt, parts)
         if len(keys) != parts - 1:
             return None
-        if sheet == "orders":
+        if sheet in ("orders", "positions"):
             # Every run has the export's columns: found here, once, the processes inherit them.
-            self._totals_layout(flt, form)
+            self._layout(sheet, flt, form)
         bounds = [None, *keys, None]
         return list(zip(bounds[:-1], bounds[1:], strict=True))
 
@@ -188,13 +193,21 @@ class OrderListExporter(MultiSheetListExporter):
         flt = replace(flt, after=None, until=None)
         return select(queries.Order.id).where(*flt.conditions()).scalar_subquery()
 
-    def _totals_layout(self, flt: queries.OrderFilter, form: dict) -> TotalsLayout:
-        """The tax rates and payment providers of the whole export, asked for once."""
-        if self._layout is None:
-            with_amounts = bool(form.get("include_payment_amounts"))
-            rates, providers = self._tax_rates(flt), self._providers(flt)
-            self._layout = TotalsLayout(rates, providers, with_amounts)
-        return self._layout
+    def _layout(self, sheet: str, flt: queries.OrderFilter, form: dict):
+        """The columns of the orders or positions sheet that depend on the whole export (tax
+        rates, payment providers, questions), asked for once: every run of a split sheet
+        must have the same ones."""
+        if self._layouts is None:
+            self._layouts = {}
+        if sheet not in self._layouts:
+            providers = self._providers(flt)
+            if sheet == "orders":
+                with_amounts = bool(form.get("include_payment_amounts"))
+                layout = TotalsLayout(self._tax_rates(flt), providers, with_amounts)
+            else:
+                layout = LinesLayout(queries.questions_of(self.session, flt.event_ids), providers)
+            self._layouts[sheet] = layout
+        return self._layouts[sheet]
 
     def _tax_rates(self, flt: queries.OrderFilter) -> list[Decimal]:
         orders = self._orders_of_whole_export(flt)
@@ -217,7 +230,7 @@ class OrderListExporter(MultiSheetListExporter):
 
     def _orders(self, form: dict) -> Table:
         flt = self._filter(form)
-        layout = self._totals_layout(flt, form)
+        layout = self._layout("orders", flt, form)
         columns = self._header_prefix() + [
             "Order code",
             "Order total",
@@ -298,8 +311,7 @@ class OrderListExporter(MultiSheetListExporter):
     # Positions -------------------------------------------------------------------------------
     def _positions(self, form: dict) -> Table:
         flt = self._filter(form)
-        event_ids = flt.event_ids
-        questions = queries.questions_of(self.session, event_ids)
+        layout = self._layout("positions", flt, form)
         columns = self._header_prefix() + [
             "Order code",
             "Position ID",
@@ -332,7 +344,7 @@ class OrderListExporter(MultiSheetListExporter):
             "Add-on to",
             "Check-ins",
         ]
-        columns += [q.question for q in questions]
+        columns += [q.question for q in layout.questions]
         columns += [
             "Company",
             "Invoice address name",
@@ -355,7 +367,8 @@ class OrderListExporter(MultiSheetListExporter):
             .where(*flt.conditions(), *self._position_conditions(form))
         )
         total = self.session.scalar(count_query)
-        return Table(columns, total, self._position_rows(form, flt, questions))
+        batches = self._position_batches(form, flt, layout)
+        return Table.of_column_batches(columns, total, batches)
 
     def _position_conditions(self, form: dict) -> list:
         conditions = []
@@ -365,73 +378,58 @@ class OrderListExporter(MultiSheetListExporter):
             conditions.append(OrderPosition.item_id.in_(form["items"]))
         return conditions
 
-    def _position_rows(self, form, flt, questions) -> Iterator[list]:
-        """Everything that depends only on the order is built once per order, not per line."""
+    def _position_batches(self, form, flt, layout: LinesLayout) -> Iterator[list[Sequence]]:
+        """Each batch of positions, column by column, like ``_order_batches``: the order's
+        columns, add-on parent, check-ins, answers and payments come with each position."""
         clock = self._clock()
         items, variations = queries.product_names(self.session, flt.event_ids)
-        question_ids = [q.id for q in questions]
-        no_answers = [None] * len(question_ids)
-        paid_only, only_items = bool(form.get("paid_only")), set(form.get("items") or ())
-        for chunk in queries.iter_order_chunks(self.session, flt):
-            ids = [o.id for o in chunk]
-            positions = queries.positions_by_order(self.session, ids)
-            payments = queries.payments_by_order(self.session, ids)
-            position_ids = [p.id for lines in positions.values() for p in lines]
-            answers = queries.answers_by_position(self.session, position_ids)
-            checkins = queries.checkin_counts(self.session, position_ids)
-            for order in chunk:
-                lines = positions.get(order.id)
-                if not lines:
-                    continue
-                numbers = {p.id: p.positionid for p in lines}
-                status = order_status(order)
-                head = [*self._event_prefix(order, clock), order.code]
-                basics = self._order_basics(order, clock)
-                tail = [
-                    *invoice_address(order),
-                    order.sales_channel,
-                    order.locale,
-                    yes_no(order.email_known_to_work),
-                    order.customer_identifier,
-                    self._paid_providers(payments.get(order.id, ())),
-                ]
-                for position in lines:
-                    if (paid_only and position.canceled) or (
-                        only_items and position.item_id not in only_items
-                    ):
-                        continue
-                    given = answers.get(position.id)
-                    yield [
-                        *head,
-                        position.positionid,
-                        "canceled" if position.canceled else status,
-                        *basics,
-                        items.get(position.item_id),
-                        variations.get(position.variation_id),
-                        position.price,
-                        position.tax_rate,
-                        position.tax_name,
-                        position.tax_value,
-                        position.attendee_name,
-                        position.attendee_email,
-                        position.company,
-                        position.street,
-                        position.zipcode,
-                        position.city,
-                        position.country,
-                        position.state,
-                        position.pseudonymization_id,
-                        position.secret,
-                        position.blocked,
-                        clock.local_or_none(order.event_id, position.valid_from),
-                        clock.local_or_none(order.event_id, position.valid_until),
-                        order.comment,
-                        order.custom_followup_at,
-                        numbers.get(position.addon_to_id),
-                        checkins.get(position.id, 0),
-                        *([given.get(q) for q in question_ids] if given else no_answers),
-                        *tail,
-                    ]
+        provider_text = ProviderText(layout.providers)
+        conditions = self._position_conditions(form)
+        batch_rows = writers.CSV_BATCH_ROWS
+        for line in positions_with_orders(self.session, flt, layout, conditions, batch_rows):
+            event_ids = line["event_id"]
+            placed = list(map(clock.local, event_ids, line["datetime"]))
+            statuses = map(status_label, line["status"], line["require_approval"])
+            yield [
+                *self._event_slugs(event_ids, clock),
+                line["code"],
+                line["positionid"],
+                list(map(position_status, line["canceled"], statuses)),
+                line["email"],
+                line["phone"],
+                list(map(datetime.date, placed)),
+                list(map(time_of_day, placed)),
+                list(map(items.get, line["item_id"])),
+                list(map(variations.get, line["variation_id"])),
+                line["price"],
+                line["tax_rate"],
+                line["tax_name"],
+                line["tax_value"],
+                line["attendee_name"],
+                line["attendee_email"],
+                line["company"],
+                line["street"],
+                line["zipcode"],
+                line["city"],
+                line["country"],
+                line["state"],
+                line["pseudonymization_id"],
+                line["secret"],
+                line["blocked"],
+                list(map(clock.local_or_none, event_ids, line["valid_from"])),
+                list(map(clock.local_or_none, event_ids, line["valid_until"])),
+                line["comment"],
+                line["custom_followup_at"],
+                line["addon_to"],
+                line["checkins"],
+                *(line[name] for name in layout.answers),
+                *(line[name] for name in INVOICE_ADDRESS_COLUMNS),
+                line["sales_channel"],
+                line["locale"],
+                list(map(yes_no, line["email_known_to_work"])),
+                line["customer_identifier"],
+                provider_text.column([line[name] for name in layout.took_payment], len(event_ids)),
+            ]
 
     @staticmethod
     def _paid_providers(payments) -> str:

@@ -1,5 +1,7 @@
 """Reads that several exporters share: orders walked in key-set chunks, and everything a
-chunk of orders needs fetched with one query per kind, joined in Python.
+chunk of orders needs fetched with one query per kind, joined in Python; or a query's rows
+streamed whole, a batch of columns at a time (the orders and positions sheets' queries in
+``order_totals`` and ``position_lines``).
 
 Rows are plain SQLAlchemy ``Row`` tuples, not ORM objects: an export touches every order,
 and ORM identity-map bookkeeping per row would cost more than the file writing.
@@ -28,7 +30,6 @@ from sqlalchemy import column as sql_column
 from sqlalchemy.orm import Session, aliased
 
 from .models import (
-    Checkin,
     Item,
     ItemVariation,
     Order,
@@ -37,7 +38,6 @@ from .models import (
     OrderPosition,
     OrderRefund,
     Question,
-    QuestionAnswer,
 )
 
 CHUNK_SIZE = 2000
@@ -306,34 +306,6 @@ def refunds_by_order(session: Session, order_ids: list[int]) -> dict[int, list]:
         .order_by(OrderRefund.order_id, OrderRefund.local_id),
     )
     return _group(rows, "order_id")
-
-
-def answers_by_position(session: Session, position_ids: list[int]) -> dict[int, dict[int, str]]:
-    answers: dict[int, dict[int, str]] = defaultdict(dict)
-    rows = _plain_rows(
-        session,
-        select(QuestionAnswer.position_id, QuestionAnswer.question_id, QuestionAnswer.answer).where(
-            id_in(session, QuestionAnswer.position_id, position_ids)
-        ),
-    )
-    for position_id, question_id, answer in rows:
-        answers[position_id][question_id] = answer
-    return answers
-
-
-def checkin_counts(session: Session, position_ids: list[int]) -> dict[int, int]:
-    """Successful entry scans per position."""
-    rows = _plain_rows(
-        session,
-        select(Checkin.position_id, func.count())
-        .where(
-            id_in(session, Checkin.position_id, position_ids),
-            Checkin.successful.is_(True),
-            Checkin.type == "entry",
-        )
-        .group_by(Checkin.position_id),
-    )
-    return dict(rows)
 
 
 def product_names(session: Session, event_ids: list[int]) -> tuple[dict, dict]:

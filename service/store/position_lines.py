@@ -1,0 +1,128 @@
+"""Positions with everything the positions sheet shows beside them, in one streamed query.
+
+Each position comes with its order's columns, the number of the position it is an add-on
+to, its successful entry scans, its answers (a column per question) and how many paid
+payments each provider took for its order. Nothing is looked up per chunk or grouped in
+Python; the rows arrive through a server-side cursor, a batch at a time, in the sheet's
+order (orders by date, then position number).
+"""
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session, aliased
+
+from .models import Checkin, Order, OrderPosition, QuestionAnswer
+from .order_totals import paid_labels, paid_payments, plan_for_every_row
+from .queries import ORDER_COLUMNS, OrderFilter, streamed_columns
+
+LINE_COLUMNS = (
+    OrderPosition.positionid,
+    OrderPosition.canceled,
+    OrderPosition.item_id,
+    OrderPosition.variation_id,
+    OrderPosition.price,
+    OrderPosition.tax_rate,
+    OrderPosition.tax_name,
+    OrderPosition.tax_value,
+    OrderPosition.attendee_name,
+    OrderPosition.attendee_email,
+    OrderPosition.company,
+    OrderPosition.street,
+    OrderPosition.zipcode,
+    OrderPosition.city,
+    OrderPosition.country,
+    OrderPosition.state,
+    OrderPosition.pseudonymization_id,
+    OrderPosition.secret,
+    OrderPosition.blocked,
+    OrderPosition.valid_from,
+    OrderPosition.valid_until,
+)
+
+
+@dataclass(frozen=True)
+class LinesLayout:
+    """The questions (rows with an ``id``) whose answers come with each position, and the
+    payment providers whose paid payments are counted per order, with the labels of their
+    columns."""
+
+    questions: list
+    providers: list[str]
+
+    @property
+    def answers(self) -> list[str]:
+        return [f"answer{n}" for n in range(len(self.questions))]
+
+    @property
+    def took_payment(self) -> list[str]:
+        return paid_labels(self.providers)
+
+
+def _per_position(model, order_conditions: list, columns: list, *conditions):
+    """``columns`` aggregated over ``model``'s rows per position of the exported orders."""
+    query = (
+        select(model.position_id, *columns)
+        .join(OrderPosition, model.position_id == OrderPosition.id)
+        .join(Order, OrderPosition.order_id == Order.id)
+        .where(*order_conditions, *conditions)
+        .group_by(model.position_id)
+    )
+    return query.subquery()
+
+
+def _answers(order_conditions: list, layout: LinesLayout):
+    """A row per position with answers, the answer to each question in its column."""
+    columns = [
+        func.max(QuestionAnswer.answer).filter(QuestionAnswer.question_id == question).label(label)
+        for question, label in zip((q.id for q in layout.questions), layout.answers, strict=True)
+    ]
+    return _per_position(QuestionAnswer, order_conditions, columns)
+
+
+def positions_with_orders(
+    session: Session,
+    flt: OrderFilter,
+    layout: LinesLayout,
+    line_conditions: list,
+    batch_rows: int,
+) -> Iterator[dict[str, tuple]]:
+    """The positions of the filtered orders that meet ``line_conditions``, by order (datetime,
+    id) and position number, up to ``batch_rows`` at a time, each batch as columns by label:
+    ``ORDER_COLUMNS`` and ``LINE_COLUMNS`` by their names, ``addon_to``, ``checkins``, then
+    the answers and payment counts of ``layout``."""
+    order_conditions = flt.conditions()
+    parent = aliased(OrderPosition)
+    checkins = _per_position(
+        Checkin,
+        order_conditions,
+        [func.count().label("count")],
+        Checkin.successful.is_(True),
+        Checkin.type == "entry",
+    )
+    payments = paid_payments(order_conditions, layout.providers)
+    query = (
+        select(
+            *ORDER_COLUMNS,
+            *LINE_COLUMNS,
+            parent.positionid.label("addon_to"),
+            func.coalesce(checkins.c.count, 0).label("checkins"),
+            *(func.coalesce(payments.c[name], 0).label(name) for name in layout.took_payment),
+        )
+        .select_from(OrderPosition)
+        .join(Order, OrderPosition.order_id == Order.id)
+        .outerjoin(parent, parent.id == OrderPosition.addon_to_id)
+        .outerjoin(checkins, checkins.c.position_id == OrderPosition.id)
+        .outerjoin(payments, payments.c.order_id == Order.id)
+    )
+    if layout.questions:
+        answers = _answers(order_conditions, layout)
+        query = query.add_columns(*(answers.c[name] for name in layout.answers))
+        query = query.outerjoin(answers, answers.c.position_id == OrderPosition.id)
+    query = query.where(*order_conditions, *line_conditions).order_by(
+        Order.datetime, Order.id, OrderPosition.positionid, OrderPosition.id
+    )
+    connection = session.connection()
+    plan_for_every_row(connection)
+    yield from streamed_columns(connection, query, batch_rows)
