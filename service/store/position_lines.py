@@ -14,7 +14,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session, aliased
 
 from .models import Checkin, Order, OrderPosition, QuestionAnswer
-from .order_totals import paid_labels, paid_payments, plan_for_every_row
+from .order_totals import ExportedOrders, paid_labels, paid_payments, plan_for_every_row
 from .queries import ORDER_COLUMNS, OrderFilter, streamed_columns
 
 LINE_COLUMNS = (
@@ -60,25 +60,25 @@ class LinesLayout:
         return paid_labels(self.providers)
 
 
-def _per_position(model, order_conditions: list, columns: list, *conditions):
-    """``columns`` aggregated over ``model``'s rows per position of the exported orders."""
+def _per_position(model, orders: ExportedOrders, columns: list, *conditions):
+    """``columns`` aggregated over ``model``'s rows per position of ``orders``."""
     query = (
         select(model.position_id, *columns)
         .join(OrderPosition, model.position_id == OrderPosition.id)
         .join(Order, OrderPosition.order_id == Order.id)
-        .where(*order_conditions, *conditions)
+        .where(*orders.lines_of(OrderPosition), *conditions)
         .group_by(model.position_id)
     )
     return query.subquery()
 
 
-def _answers(order_conditions: list, layout: LinesLayout):
+def _answers(orders: ExportedOrders, layout: LinesLayout):
     """A row per position with answers, the answer to each question in its column."""
     columns = [
         func.max(QuestionAnswer.answer).filter(QuestionAnswer.question_id == question).label(label)
         for question, label in zip((q.id for q in layout.questions), layout.answers, strict=True)
     ]
-    return _per_position(QuestionAnswer, order_conditions, columns)
+    return _per_position(QuestionAnswer, orders, columns)
 
 
 def positions_with_orders(
@@ -92,16 +92,18 @@ def positions_with_orders(
     id) and position number, up to ``batch_rows`` at a time, each batch as columns by label:
     ``ORDER_COLUMNS`` and ``LINE_COLUMNS`` by their names, ``addon_to``, ``checkins``, then
     the answers and payment counts of ``layout``."""
-    order_conditions = flt.conditions()
+    orders = ExportedOrders.of(session, flt)
+    if orders is None:
+        return
     parent = aliased(OrderPosition)
     checkins = _per_position(
         Checkin,
-        order_conditions,
+        orders,
         [func.count().label("count")],
         Checkin.successful.is_(True),
         Checkin.type == "entry",
     )
-    payments = paid_payments(order_conditions, layout.providers)
+    payments = paid_payments(orders, layout.providers)
     query = (
         select(
             *ORDER_COLUMNS,
@@ -117,10 +119,10 @@ def positions_with_orders(
         .outerjoin(payments, payments.c.order_id == Order.id)
     )
     if layout.questions:
-        answers = _answers(order_conditions, layout)
+        answers = _answers(orders, layout)
         query = query.add_columns(*(answers.c[name] for name in layout.answers))
         query = query.outerjoin(answers, answers.c.position_id == OrderPosition.id)
-    query = query.where(*order_conditions, *line_conditions).order_by(
+    query = query.where(*orders.lines_of(OrderPosition), *line_conditions).order_by(
         Order.datetime, Order.id, OrderPosition.positionid, OrderPosition.id
     )
     connection = session.connection()
