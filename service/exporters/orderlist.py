@@ -139,9 +139,12 @@ class OrderListExporter(MultiSheetListExporter):
         """Runs of orders, by (datetime, id), for writing one CSV sheet of a big event in
         ``parts`` processes."""
         flt = self._filter(form)
-        if parts < 2 or queries.count_orders(self.session, flt) < SPLIT_MIN_ORDERS:
+        if parts < 2:
             return None
-        keys = queries.split_keys(self.session, flt, parts)
+        total = queries.count_orders(self.session, flt)
+        if total < SPLIT_MIN_ORDERS:
+            return None
+        keys = queries.split_keys(self.session, flt, parts, total)
         if len(keys) != parts - 1:
             return None
         if sheet in ("orders", "positions"):

@@ -220,9 +220,9 @@ def id_in(session: Session, column, ids: list[int]):
     return column.in_(values)
 
 
-def split_keys(session: Session, flt: OrderFilter, parts: int) -> list[tuple]:
-    """The (datetime, id) keys that cut the filtered orders into ``parts`` equal runs."""
-    total = count_orders(session, flt)
+def split_keys(session: Session, flt: OrderFilter, parts: int, total: int) -> list[tuple]:
+    """The (datetime, id) keys that cut the ``total`` filtered orders into ``parts`` equal
+    runs."""
     keys = []
     for part in range(1, parts):
         row = _plain_rows(
