@@ -125,3 +125,15 @@ def test_a_table_of_column_batches_reads_as_rows_too():
     table = Table.of_column_batches(["letter", "number"], 3, batches)
 
     assert list(table.rows) == [("a", 1), ("b", 2), ("c", 3)]
+
+
+@pytest.mark.parametrize("first", ["=1+2", "-2+3", "@SUM(A1)"])
+def test_formula_like_text_in_a_batchs_first_cell_is_defused(tmp_path, first):
+    rows = [[first, "x"], ["plain", "y"]]
+    written, _ = written_file(tmp_path / "w.csv", ["a", "b"], rows, writers.DefaultDialect)
+    columns, _ = written_from_column_batches(
+        tmp_path / "c.csv", ["a", "b"], rows, writers.DefaultDialect, [2]
+    )
+
+    assert written.splitlines()[1] == f'"\'{first}","x"'.encode()
+    assert columns == written

@@ -100,9 +100,10 @@ def csv_row(row: Sequence) -> list:
 CSV_BATCH_ROWS = 500
 TEXT_KINDS = frozenset((str, type(None)))
 MONEY_KINDS = frozenset((Decimal,))
-# A line of a column's texts joined by newlines that starts like a formula. (Text with a
-# newline of its own may match too: such a column just takes the cell-by-cell path.)
-FORMULA_LINE_RE = re.compile("^[" + re.escape("".join(FORMULA_PREFIXES)) + "]", re.MULTILINE)
+# A line that starts like a formula, in a column's texts each put after a newline. (Text with
+# a newline of its own may match too: such a column just takes the cell-by-cell path.) A
+# newline in the pattern is found several times faster than ``^`` in MULTILINE mode.
+FORMULA_LINE_RE = re.compile("\n[" + re.escape("".join(FORMULA_PREFIXES)) + "]")
 _to_cents = methodcaller("quantize", CENT)
 
 
@@ -113,7 +114,7 @@ def csv_column(values: tuple) -> Sequence:
     if kinds <= AS_THEY_ARE:
         return values
     if kinds <= TEXT_KINDS:
-        if not FORMULA_LINE_RE.search("\n".join(filter(None, values))):
+        if not FORMULA_LINE_RE.search("\n" + "\n".join(filter(None, values))):
             return values
     elif kinds == MONEY_KINDS:
         return list(map(_to_cents, values))
