@@ -35,7 +35,12 @@ class TotalsLayout:
 
     @property
     def per_rate(self) -> list[str]:
-        return [f"rate{n}_{part}" for n in range(len(self.rates)) for part in RATE_PARTS]
+        return [label for n in range(len(self.rates)) for label in self.labels_of_rate(n)]
+
+    @staticmethod
+    def labels_of_rate(n: int) -> tuple[str, str, str]:
+        """Gross, net and tax of the ``n``-th rate."""
+        return f"rate{n}_gross", f"rate{n}_net", f"rate{n}_tax"
 
     @property
     def took_payment(self) -> list[str]:
@@ -44,9 +49,6 @@ class TotalsLayout:
     @property
     def kept(self) -> list[str]:
         return [f"kept{n}" for n in range(len(self.providers))] if self.with_amounts else []
-
-
-RATE_PARTS = ("gross", "net", "tax")
 
 
 def paid_labels(providers: list[str]) -> list[str]:
@@ -106,14 +108,15 @@ def _money(*sums):
 
 
 def _per_rate(model, amount, rates: list[Decimal]) -> list:
-    """Gross, net and tax of ``model``'s lines per tax rate, labelled ``rate<n>_gross`` etc."""
+    """Gross and tax of ``model``'s lines per tax rate, labelled ``rate<n>_gross`` and
+    ``rate<n>_tax`` (net is their difference, taken once per order rather than per line)."""
     columns = []
     for n, rate in enumerate(rates):
         at_rate = model.tax_rate == rate
+        gross_label, _net_label, tax_label = TotalsLayout.labels_of_rate(n)
         columns += [
-            func.sum(amount).filter(at_rate).label(f"rate{n}_gross"),
-            func.sum(amount - model.tax_value).filter(at_rate).label(f"rate{n}_net"),
-            func.sum(model.tax_value).filter(at_rate).label(f"rate{n}_tax"),
+            func.sum(amount).filter(at_rate).label(gross_label),
+            func.sum(model.tax_value).filter(at_rate).label(tax_label),
         ]
     return columns
 
@@ -149,7 +152,12 @@ def _totals(orders: ExportedOrders, layout: TotalsLayout) -> tuple[list, list]:
         func.coalesce(positions.c.count, 0).label("positions"),
         payments.c.last.label("last_payment"),
     ]
-    totals += [_money(positions.c[name], fees.c[name]).label(name) for name in layout.per_rate]
+    for n in range(len(layout.rates)):
+        gross_label, net_label, tax_label = layout.labels_of_rate(n)
+        gross = _money(positions.c[gross_label], fees.c[gross_label])
+        tax = _money(positions.c[tax_label], fees.c[tax_label])
+        totals += [gross.label(gross_label), type_coerce(gross - tax, MONEY).label(net_label)]
+        totals.append(tax.label(tax_label))
     totals += [func.coalesce(payments.c[name], 0).label(name) for name in layout.took_payment]
     if not layout.with_amounts:
         return [positions, fees, payments], totals
