@@ -49,8 +49,8 @@ def order_status(order) -> str:
     return status_label(order.status, order.require_approval)
 
 
-def position_status(canceled: bool, order_status: str) -> str:
-    return "canceled" if canceled else order_status
+def position_status(canceled: bool, status_of_order: str) -> str:
+    return "canceled" if canceled else status_of_order
 
 
 def time_of_day(moment: datetime) -> str:
@@ -279,32 +279,33 @@ class OrderListExporter(MultiSheetListExporter):
         whole columns, not by building each row."""
         clock = self._clock()
         provider_text = ProviderText(layout.providers)
-        for order in orders_with_totals(self.session, flt, layout, writers.CSV_BATCH_ROWS):
-            event_ids = order["event_id"]
-            placed = list(map(clock.local, event_ids, order["datetime"]))
+        for orders in orders_with_totals(self.session, flt, layout, writers.CSV_BATCH_ROWS):
+            event_ids = orders["event_id"]
+            placed = list(map(clock.local, event_ids, orders["datetime"]))
+            paid = [orders[name] for name in layout.took_payment]
             yield [
                 *self._event_slugs(event_ids, clock),
-                order["code"],
-                order["total"],
-                list(map(status_label, order["status"], order["require_approval"])),
-                order["email"],
-                order["phone"],
+                orders["code"],
+                orders["total"],
+                list(map(status_label, orders["status"], orders["require_approval"])),
+                orders["email"],
+                orders["phone"],
                 list(map(datetime.date, placed)),
                 list(map(time_of_day, placed)),
-                *(order[name] for name in INVOICE_ADDRESS_COLUMNS),
-                list(map(clock.local_date, event_ids, order["last_payment"])),
-                order["fees"],
-                order["locale"],
-                *(order[name] for name in layout.per_rate),
-                order["sales_channel"],
-                list(map(yes_no, order["checkin_attention"])),
-                order["comment"],
-                order["custom_followup_at"],
-                order["positions"],
-                list(map(yes_no, order["email_known_to_work"])),
-                order["customer_identifier"],
-                provider_text.column([order[name] for name in layout.took_payment], len(event_ids)),
-                *(order[name] for name in layout.kept),
+                *(orders[name] for name in INVOICE_ADDRESS_COLUMNS),
+                list(map(clock.local_date, event_ids, orders["last_payment"])),
+                orders["fees"],
+                orders["locale"],
+                *(orders[name] for name in layout.per_rate),
+                orders["sales_channel"],
+                list(map(yes_no, orders["checkin_attention"])),
+                orders["comment"],
+                orders["custom_followup_at"],
+                orders["positions"],
+                list(map(yes_no, orders["email_known_to_work"])),
+                orders["customer_identifier"],
+                provider_text.column(paid, len(event_ids)),
+                *(orders[name] for name in layout.kept),
             ]
 
     def _event_slugs(self, event_ids: Sequence[int], clock: EventClock) -> list[list[str]]:
@@ -389,49 +390,50 @@ class OrderListExporter(MultiSheetListExporter):
         provider_text = ProviderText(layout.providers)
         conditions = self._position_conditions(form)
         batch_rows = writers.CSV_BATCH_ROWS
-        for line in positions_with_orders(self.session, flt, layout, conditions, batch_rows):
-            event_ids = line["event_id"]
-            placed = list(map(clock.local, event_ids, line["datetime"]))
-            statuses = map(status_label, line["status"], line["require_approval"])
+        for lines in positions_with_orders(self.session, flt, layout, conditions, batch_rows):
+            event_ids = lines["event_id"]
+            placed = list(map(clock.local, event_ids, lines["datetime"]))
+            statuses = map(status_label, lines["status"], lines["require_approval"])
+            paid = [lines[name] for name in layout.took_payment]
             yield [
                 *self._event_slugs(event_ids, clock),
-                line["code"],
-                line["positionid"],
-                list(map(position_status, line["canceled"], statuses)),
-                line["email"],
-                line["phone"],
+                lines["code"],
+                lines["positionid"],
+                list(map(position_status, lines["canceled"], statuses)),
+                lines["email"],
+                lines["phone"],
                 list(map(datetime.date, placed)),
                 list(map(time_of_day, placed)),
-                list(map(items.get, line["item_id"])),
-                list(map(variations.get, line["variation_id"])),
-                line["price"],
-                line["tax_rate"],
-                line["tax_name"],
-                line["tax_value"],
-                line["attendee_name"],
-                line["attendee_email"],
-                line["company"],
-                line["street"],
-                line["zipcode"],
-                line["city"],
-                line["country"],
-                line["state"],
-                line["pseudonymization_id"],
-                line["secret"],
-                line["blocked"],
-                list(map(clock.local_or_none, event_ids, line["valid_from"])),
-                list(map(clock.local_or_none, event_ids, line["valid_until"])),
-                line["comment"],
-                line["custom_followup_at"],
-                line["addon_to"],
-                line["checkins"],
-                *(line[name] for name in layout.answers),
-                *(line[name] for name in INVOICE_ADDRESS_COLUMNS),
-                line["sales_channel"],
-                line["locale"],
-                list(map(yes_no, line["email_known_to_work"])),
-                line["customer_identifier"],
-                provider_text.column([line[name] for name in layout.took_payment], len(event_ids)),
+                list(map(items.get, lines["item_id"])),
+                list(map(variations.get, lines["variation_id"])),
+                lines["price"],
+                lines["tax_rate"],
+                lines["tax_name"],
+                lines["tax_value"],
+                lines["attendee_name"],
+                lines["attendee_email"],
+                lines["company"],
+                lines["street"],
+                lines["zipcode"],
+                lines["city"],
+                lines["country"],
+                lines["state"],
+                lines["pseudonymization_id"],
+                lines["secret"],
+                lines["blocked"],
+                list(map(clock.local_or_none, event_ids, lines["valid_from"])),
+                list(map(clock.local_or_none, event_ids, lines["valid_until"])),
+                lines["comment"],
+                lines["custom_followup_at"],
+                lines["addon_to"],
+                lines["checkins"],
+                *(lines[name] for name in layout.answers),
+                *(lines[name] for name in INVOICE_ADDRESS_COLUMNS),
+                lines["sales_channel"],
+                lines["locale"],
+                list(map(yes_no, lines["email_known_to_work"])),
+                lines["customer_identifier"],
+                provider_text.column(paid, len(event_ids)),
             ]
 
     @staticmethod
