@@ -7,6 +7,7 @@ Rows are plain SQLAlchemy ``Row`` tuples, not ORM objects: an export touches eve
 and ORM identity-map bookkeeping per row would cost more than the file writing.
 """
 
+import uuid
 from collections import defaultdict, namedtuple
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -195,10 +196,31 @@ def _rows(session: Session, query) -> list:
 def streamed_columns(connection, query, rows: int) -> Iterator[dict[str, tuple]]:
     """The query's rows through a server-side cursor, up to ``rows`` at a time, each batch
     as its columns by label: for callers that build their output column by column."""
+    if connection.dialect.name == "postgresql":
+        yield from _driver_streamed_columns(connection, query, rows)
+        return
     result = connection.execute(query.execution_options(yield_per=CHUNK_SIZE))
     labels = list(result.keys())
     for batch in result.partitions(rows):
         yield dict(zip(labels, zip(*batch, strict=True), strict=True))
+
+
+def _driver_streamed_columns(connection, query, rows: int) -> Iterator[dict[str, tuple]]:
+    """On PostgreSQL, through psycopg's own server-side cursor: for the integers, texts,
+    booleans, numerics and timestamps that exports read, its values are the ones SQLAlchemy
+    would return (it converts none of them), and wrapping each row in a ``Row`` cost a sixth
+    of the time spent reading them."""
+    compiled = query.compile(
+        dialect=connection.dialect, compile_kwargs={"render_postcompile": True}
+    )
+    name = f"streamed_{uuid.uuid4().hex}"
+    with connection.connection.driver_connection.cursor(name=name) as cursor:
+        cursor.execute(compiled.string, compiled.params)
+        labels = [column.name for column in cursor.description]
+        while fetched := cursor.fetchmany(CHUNK_SIZE):
+            for start in range(0, len(fetched), rows):
+                batch = fetched[start : start + rows]
+                yield dict(zip(labels, zip(*batch, strict=True), strict=True))
 
 
 def _plain_rows(session: Session, query) -> list:
