@@ -908,10 +908,17 @@ def _copy_rows(session: Session, table, rows: list[dict]) -> None:
 
 
 def _refresh_statistics(session: Session) -> None:
-    """After a bulk load the planner's row estimates are stale; exports would then pick
-    slow plans until autovacuum caught up."""
-    session.execute(text("ANALYZE"))
-    session.commit()
+    """After a bulk load the planner's row estimates are stale and, on PostgreSQL, no page
+    of the new rows is marked all-visible yet: exports would pick slow plans, and read the
+    tables where an index alone would do, until autovacuum caught up. Do its work now."""
+    bind = session.get_bind()
+    if bind.dialect.name != "postgresql":
+        session.execute(text("ANALYZE"))
+        session.commit()
+        return
+    with bind.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
+        for model in ORDER_MODELS:
+            connection.exec_driver_sql(f"VACUUM ANALYZE {model.__tablename__}")
 
 
 def _reset_sequences(session: Session) -> None:
