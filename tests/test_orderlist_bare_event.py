@@ -79,13 +79,13 @@ def bare_event(app, demo):
         yield organizer.id, event.id
 
 
-def export(app, bare_event, fmt: str, tmp_path):
+def export(app, bare_event, fmt: str, tmp_path, **params):
     organizer_id, event_id = bare_event
     with app.app_context():
         session = get_session()
         organizer, event = session.get(Organizer, organizer_id), session.get(Event, event_id)
         exporter = OrderListExporter(session, ExportScope(organizer, [event], event))
-        form = exporter.validate({"_format": fmt})
+        form = exporter.validate({"_format": fmt, **params})
         path = tmp_path / "export"
         exporter.write(form, path, lambda fraction: None)
         return path.read_bytes()
@@ -131,3 +131,11 @@ def test_workbook_without_payments(app, bare_event, tmp_path):
     assert [row[header.index("Payment providers")] for row in orders[1:]] == [None, None]
     positions = list(workbook["Order positions"].iter_rows(values_only=True))
     assert len(positions) == 4
+
+
+@pytest.mark.parametrize("sheet", ["orders", "positions", "fees"])
+def test_a_filter_that_leaves_no_order_gives_the_header_alone(app, bare_event, tmp_path, sheet):
+    data = export(app, bare_event, f"{sheet}:excel", tmp_path, date_range="2020-01-01/2020-01-02")
+
+    assert data.startswith(b"Order code,")
+    assert data.count(b"\r\n") == 1

@@ -13,7 +13,12 @@ from sqlalchemy import func, select, union
 
 from ..store import queries
 from ..store.models import Item, OrderFee, OrderPosition
-from ..store.order_totals import PAID_PAYMENT_STATES, TotalsLayout, orders_with_totals
+from ..store.order_totals import (
+    PAID_PAYMENT_STATES,
+    ExportedOrders,
+    TotalsLayout,
+    orders_with_totals,
+)
 from ..store.position_lines import LinesLayout, positions_with_orders
 from . import dateframes, params, register, writers
 from .base import MultiSheetListExporter
@@ -270,16 +275,20 @@ class OrderListExporter(MultiSheetListExporter):
         ]
         if layout.with_amounts:
             columns += [f"Paid by {provider}" for provider in layout.providers]
-        total = queries.count_orders(self.session, flt)
-        return Table.of_column_batches(columns, total, self._order_batches(flt, layout))
+        exported = ExportedOrders.of(self.session, flt)
+        batches = self._order_batches(exported, layout)
+        return Table.of_column_batches(columns, exported.count, batches)
 
-    def _order_batches(self, flt, layout: TotalsLayout) -> Iterator[list[Sequence]]:
+    def _order_batches(
+        self, exported: ExportedOrders, layout: TotalsLayout
+    ) -> Iterator[list[Sequence]]:
         """Each batch of orders, column by column: most columns are the query's own, sums per
         tax rate and payments per provider included; the rest are made by mapping over
         whole columns, not by building each row."""
         clock = self._clock()
         provider_text = ProviderText(layout.providers)
-        for orders in orders_with_totals(self.session, flt, layout, writers.CSV_BATCH_ROWS):
+        batches = orders_with_totals(self.session, exported, layout, writers.CSV_BATCH_ROWS)
+        for orders in batches:
             event_ids = orders["event_id"]
             placed = list(map(clock.local, event_ids, orders["datetime"]))
             paid = [orders[name] for name in layout.took_payment]

@@ -57,26 +57,24 @@ def paid_labels(providers: list[str]) -> list[str]:
 
 @dataclass(frozen=True)
 class ExportedOrders:
-    """The orders a query covers: the filter's conditions, and the lowest and highest id of
-    those orders. The ids add no condition of their own; written out on the lines' side,
-    they let PostgreSQL start reading a kind of line at the first exported order's lines
-    (by their order-id index) instead of at the first line of every event. (On the orders'
-    side they would only spoil its estimate of how many orders there are: taken as
-    independent of the event, the two conditions looked like a handful of orders, and it
-    planned a nested loop that read an aggregate once per line.)"""
+    """The orders a query covers: the filter's conditions, how many orders meet them, and
+    the lowest and highest id of those orders. The ids add no condition of their own;
+    written out on the lines' side, they let PostgreSQL start reading a kind of line at the
+    first exported order's lines (by their order-id index) instead of at the first line of
+    every event. (On the orders' side they would only spoil its estimate of how many orders
+    there are: taken as independent of the event, the two conditions looked like a handful
+    of orders, and it planned a nested loop that read an aggregate once per line.)"""
 
     conditions: list
-    first_id: int
-    last_id: int
+    count: int
+    first_id: int | None
+    last_id: int | None
 
     @classmethod
-    def of(cls, session: Session, flt: OrderFilter) -> "ExportedOrders | None":
-        """None if the filter leaves no order."""
-        query = select(func.min(Order.id), func.max(Order.id)).where(*flt.conditions())
-        first, last = session.execute(query).one()
-        if first is None:
-            return None
-        return cls(flt.conditions(), first, last)
+    def of(cls, session: Session, flt: OrderFilter) -> "ExportedOrders":
+        query = select(func.count(), func.min(Order.id), func.max(Order.id))
+        count, first, last = session.execute(query.where(*flt.conditions())).one()
+        return cls(flt.conditions(), count, first, last)
 
     def lines_of(self, model) -> list:
         """The conditions for ``model``'s rows (``order_id``) that belong to these orders."""
@@ -186,12 +184,11 @@ def plan_for_every_row(connection) -> None:
 
 
 def orders_with_totals(
-    session: Session, flt: OrderFilter, layout: TotalsLayout, batch_rows: int
+    session: Session, orders: ExportedOrders, layout: TotalsLayout, batch_rows: int
 ) -> Iterator[dict[str, tuple]]:
-    """The filtered orders by (datetime, id), up to ``batch_rows`` at a time, each batch as
+    """The ``orders`` by (datetime, id), up to ``batch_rows`` at a time, each batch as
     columns by label: ``ORDER_COLUMNS`` by their names, then the totals of ``layout``."""
-    orders = ExportedOrders.of(session, flt)
-    if orders is None:
+    if not orders.count:
         return
     kinds, totals = _totals(orders, layout)
     query = select(*ORDER_COLUMNS, *totals).select_from(Order)

@@ -93,7 +93,7 @@ def positions_with_orders(
     ``ORDER_COLUMNS`` and ``LINE_COLUMNS`` by their names, ``addon_to``, ``checkins``, then
     the answers and payment counts of ``layout``."""
     orders = ExportedOrders.of(session, flt)
-    if orders is None:
+    if not orders.count:
         return
     parent = aliased(OrderPosition)
     checkins = _per_position(
