@@ -1,5 +1,9 @@
 """Workbooks whose sheets are written in parallel child processes."""
 
+import os
+import signal
+import time
+
 import openpyxl
 import pytest
 
@@ -99,3 +103,25 @@ def test_a_csv_sheet_split_into_runs_of_orders_is_byte_identical(
     split = export()
     assert split == whole
     assert whole.count(b"\r\n") > 10
+
+
+def test_a_part_whose_process_is_killed_fails_the_write_and_leaves_no_files(tmp_path):
+    from service.exporters.parallel import PartFailed, parts_written_in_parallel
+
+    def fine(target, begin, count):
+        begin(1)
+        target.write_bytes(b"fine\n")
+        count(1)
+
+    def killed(target, begin, count):
+        begin(1)
+        target.write_bytes(b"half")
+        os.kill(os.getpid(), signal.SIGKILL)
+
+    path = tmp_path / "export.partial"
+    started = time.monotonic()
+    with pytest.raises(PartFailed, match="-9"):
+        with parts_written_in_parallel(path, [fine, killed], lambda f: None, lambda: None):
+            pytest.fail("the parts must not be handed over")
+    assert time.monotonic() - started < 10
+    assert list(tmp_path.iterdir()) == []

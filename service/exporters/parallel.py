@@ -44,7 +44,7 @@ def part_path(path: Path, number: int) -> Path:
     return path.with_name(f"{stem}.part{number}.partial")
 
 
-def _run_part(write: Part, target: Path, done, total, errors, in_child) -> None:
+def _run_part(write: Part, target: Path, done, total, errors, finished, in_child) -> None:
     try:
         in_child()
 
@@ -55,6 +55,8 @@ def _run_part(write: Part, target: Path, done, total, errors, in_child) -> None:
             done.value += rows
 
         write(target, begin, count)
+        # Said before exiting: a process takes a while to go once it has written its part.
+        finished.send_bytes(b"")
     except BaseException as exc:
         log.exception("Writing part of an export failed")
         errors.put(
@@ -69,7 +71,10 @@ def _run_part(write: Part, target: Path, done, total, errors, in_child) -> None:
     os._exit(0)
 
 
-def _raise_child_error(errors) -> None:
+def _raise_child_error(errors, children) -> None:
+    if errors.empty():  # killed before it could say why
+        codes = [child.exitcode for child in children]
+        raise PartFailed(f"a process writing part of the export ended with {codes}")
     kind, message, errno, expected = errors.get()
     if expected:
         raise ExportError(message)
@@ -89,44 +94,53 @@ def parts_written_in_parallel(
     done = [context.Value("q", 0, lock=False) for _ in parts]
     totals = [context.Value("q", -1, lock=False) for _ in parts]
     errors = context.SimpleQueue()
+    signals = [context.Pipe(duplex=False) for _ in parts]
     targets = [part_path(path, number) for number in range(1, len(parts) + 1)]
     children = [
         context.Process(
             target=_run_part,
-            args=(write, target, done[i], totals[i], errors, in_child),
+            args=(write, target, done[i], totals[i], errors, signals[i][1], in_child),
             daemon=True,
         )
         for i, (write, target) in enumerate(zip(parts, targets, strict=True))
     ]
+    finished = [False] * len(parts)
     try:
         for child in children:
             child.start()
-        while any(child.is_alive() for child in children):
-            progress(_fraction(done, totals, children))
-            if any(child.exitcode not in (None, 0) for child in children):
+        while not all(finished):
+            for i, (receiver, _sender) in enumerate(signals):
+                finished[i] = finished[i] or receiver.poll()
+            # A part's process that ended without saying it was done has failed.
+            unfinished = [i for i in range(len(parts)) if not finished[i]]
+            if any(children[i].exitcode is not None for i in unfinished):
                 break
-            # Wakes as soon as a child ends: the last one's end is the export's.
-            running = [child.sentinel for child in children if child.exitcode is None]
-            multiprocessing.connection.wait(running, timeout=POLL_SECONDS)
-        for child in children:
-            child.join(timeout=0 if child.exitcode not in (None, 0) else None)
-        if any(child.exitcode != 0 for child in children):
-            _raise_child_error(errors)
+            progress(_fraction(done, totals, finished))
+            # Wakes as soon as a part is written or a process ends.
+            receivers = [signals[i][0] for i in unfinished]
+            sentinels = [children[i].sentinel for i in unfinished]
+            multiprocessing.connection.wait(receivers + sentinels, timeout=POLL_SECONDS)
+        if not all(finished):
+            _raise_child_error(errors, children)
+        # The processes of finished parts are left to end on their own time.
         yield targets
     finally:
-        for child in children:
-            if child.is_alive():
+        for child, part_finished in zip(children, finished, strict=True):
+            if not part_finished and child.is_alive():
                 child.kill()
                 child.join()
+        for receiver, sender in signals:
+            receiver.close()
+            sender.close()
         for target in targets:
             target.unlink(missing_ok=True)
 
 
-def _fraction(done, totals, children) -> float:
+def _fraction(done, totals, finished) -> float:
     """The mean of each part's share written (never falls; a finished part counts whole)."""
     shares = []
-    for counter, total, child in zip(done, totals, children, strict=True):
-        if child.exitcode == 0:
+    for counter, total, part_finished in zip(done, totals, finished, strict=True):
+        if part_finished:
             shares.append(1.0)
         elif total.value > 0:
             shares.append(min(counter.value / total.value, 1.0))
