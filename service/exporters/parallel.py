@@ -122,13 +122,14 @@ def parts_written_in_parallel(
             multiprocessing.connection.wait(receivers + sentinels, timeout=POLL_SECONDS)
         if not all(finished):
             _raise_child_error(errors, children)
-        # The processes of finished parts are left to end on their own time.
+        # The parts are put together while their processes end.
         yield targets
     finally:
         for child, part_finished in zip(children, finished, strict=True):
             if not part_finished and child.is_alive():
                 child.kill()
-                child.join()
+            # Reaped, so that their CPU time and peak memory count as the export's.
+            child.join()
         for receiver, sender in signals:
             receiver.close()
             sender.close()
