@@ -10,7 +10,7 @@ from redis import Redis
 from rq import Queue, Worker
 
 from service import create_app
-from service.jobs import schedule_cleanup
+from service.jobs import schedule_cleanup, warm_up_for_jobs
 
 
 def main() -> None:
@@ -25,6 +25,7 @@ def main() -> None:
     connection = Redis.from_url(app.config["REDIS_URL"])
     queue = Queue(app.config["EXPORT_QUEUE"], connection=connection)
     with app.app_context():
+        warm_up_for_jobs()
         schedule_cleanup(queue)
         # The scheduler runs the periodic cleanup of expired files; no extra process needed.
         Worker([queue], connection=connection).work(burst=args.burst, with_scheduler=True)
