@@ -9,7 +9,7 @@ from decimal import Decimal
 import pytest
 
 from service.exporters import writers
-from service.exporters.base_types import Table
+from service.exporters.base_types import Cents, Table
 
 CELLS = [
     None,
@@ -137,3 +137,9 @@ def test_formula_like_text_in_a_batchs_first_cell_is_defused(tmp_path, first):
 
     assert written.splitlines()[1] == f'"\'{first}","x"'.encode()
     assert columns == written
+
+
+def test_a_column_marked_as_cents_is_written_as_it_is():
+    column = Cents((Decimal("12.50"), Decimal("0.00")))
+    assert writers.csv_column(column) is column
+    assert writers.csv_column((Decimal("12.5"),)) == [Decimal("12.50")]

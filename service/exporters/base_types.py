@@ -29,5 +29,10 @@ class Table:
         return cls(columns, total, rows, batches)
 
 
+class Cents(tuple):
+    """A column of amounts with two decimal places already (read from the store's money
+    columns, or summed from them in SQL): the CSV writer need not round them to cents."""
+
+
 class ExportError(Exception):
     """An expected failure whose message is shown to the client as is."""

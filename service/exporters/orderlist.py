@@ -22,7 +22,7 @@ from ..store.order_totals import (
 from ..store.position_lines import LinesLayout, positions_with_orders
 from . import dateframes, params, register, writers
 from .base import MultiSheetListExporter
-from .base_types import Table
+from .base_types import Cents, Table
 from .localtime import EventClock
 
 STATUS_LABELS = {"n": "pending", "p": "paid", "e": "expired", "c": "canceled"}
@@ -295,7 +295,7 @@ class OrderListExporter(MultiSheetListExporter):
             yield [
                 *self._event_slugs(event_ids, clock),
                 orders["code"],
-                orders["total"],
+                Cents(orders["total"]),
                 list(map(status_label, orders["status"], orders["require_approval"])),
                 orders["email"],
                 orders["phone"],
@@ -303,9 +303,9 @@ class OrderListExporter(MultiSheetListExporter):
                 list(map(time_of_day, placed)),
                 *(orders[name] for name in INVOICE_ADDRESS_COLUMNS),
                 list(map(clock.local_date, event_ids, orders["last_payment"])),
-                orders["fees"],
+                Cents(orders["fees"]),
                 orders["locale"],
-                *(orders[name] for name in layout.per_rate),
+                *(Cents(orders[name]) for name in layout.per_rate),
                 orders["sales_channel"],
                 list(map(yes_no, orders["checkin_attention"])),
                 orders["comment"],
@@ -314,7 +314,7 @@ class OrderListExporter(MultiSheetListExporter):
                 list(map(yes_no, orders["email_known_to_work"])),
                 orders["customer_identifier"],
                 provider_text.column(paid, len(event_ids)),
-                *(orders[name] for name in layout.kept),
+                *(Cents(orders[name]) for name in layout.kept),
             ]
 
     def _event_slugs(self, event_ids: Sequence[int], clock: EventClock) -> list[list[str]]:
@@ -415,10 +415,10 @@ class OrderListExporter(MultiSheetListExporter):
                 list(map(time_of_day, placed)),
                 list(map(items.get, lines["item_id"])),
                 list(map(variations.get, lines["variation_id"])),
-                lines["price"],
-                lines["tax_rate"],
+                Cents(lines["price"]),
+                Cents(lines["tax_rate"]),
                 lines["tax_name"],
-                lines["tax_value"],
+                Cents(lines["tax_value"]),
                 lines["attendee_name"],
                 lines["attendee_email"],
                 lines["company"],

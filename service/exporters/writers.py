@@ -13,7 +13,7 @@ from itertools import chain, islice
 from operator import methodcaller
 from pathlib import Path
 
-from .base_types import Table
+from .base_types import Cents, Table
 from .xlsx import WorkbookWriter
 
 
@@ -110,6 +110,8 @@ _to_cents = methodcaller("quantize", CENT)
 def csv_column(values: tuple) -> Sequence:
     """One column of a batch of rows, as ``csv_row`` would make its cells; a column whose
     cells need nothing (the usual case) is checked without a Python step per cell."""
+    if values.__class__ is Cents:
+        return values
     kinds = set(map(type, values))
     if kinds <= AS_THEY_ARE:
         return values
