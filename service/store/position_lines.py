@@ -15,30 +15,11 @@ from sqlalchemy.orm import Session, aliased
 
 from .models import Checkin, Order, OrderPosition, QuestionAnswer
 from .order_totals import ExportedOrders, paid_labels, paid_payments, plan_for_every_row
-from .queries import ORDER_COLUMNS, OrderFilter, streamed_columns
+from .queries import ORDER_COLUMNS, POSITION_COLUMNS, OrderFilter, streamed_columns
 
-LINE_COLUMNS = (
-    OrderPosition.positionid,
-    OrderPosition.canceled,
-    OrderPosition.item_id,
-    OrderPosition.variation_id,
-    OrderPosition.price,
-    OrderPosition.tax_rate,
-    OrderPosition.tax_name,
-    OrderPosition.tax_value,
-    OrderPosition.attendee_name,
-    OrderPosition.attendee_email,
-    OrderPosition.company,
-    OrderPosition.street,
-    OrderPosition.zipcode,
-    OrderPosition.city,
-    OrderPosition.country,
-    OrderPosition.state,
-    OrderPosition.pseudonymization_id,
-    OrderPosition.secret,
-    OrderPosition.blocked,
-    OrderPosition.valid_from,
-    OrderPosition.valid_until,
+# A position's own columns that the sheet shows (its add-on parent comes as its number).
+LINE_COLUMNS = tuple(
+    column for column in POSITION_COLUMNS if column.key not in ("id", "order_id", "addon_to_id")
 )
 
 
