@@ -38,6 +38,7 @@ def cases(session) -> dict[str, tuple[str, dict]]:
             {"_format": "orders:excel", "paid_only": True, "include_payment_amounts": True},
         ),
         "positions of one product": (EVENT, {"_format": "positions:excel", "items": [first_item]}),
+        "orders with one product": (EVENT, {"_format": "orders:default", "items": [first_item]}),
         "orders of a date range": (EVENT, {"_format": "orders:semicolon", "date_range": middle}),
         "positions of all events": (ORGANIZER, {"_format": "positions:default"}),
         "orders of one event": (ORGANIZER, {"_format": "orders:default", "events": ["otherconf"]}),
