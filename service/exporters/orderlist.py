@@ -9,9 +9,10 @@ from dataclasses import replace
 from datetime import datetime
 from decimal import Decimal
 
-from sqlalchemy import func, select, union
+from sqlalchemy import func, select
 
 from ..store import queries
+from ..store.distinct_values import distinct_values
 from ..store.models import Item, OrderFee, OrderPosition
 from ..store.order_totals import (
     PAID_PAYMENT_STATES,
@@ -194,13 +195,6 @@ class OrderListExporter(MultiSheetListExporter):
         )
 
     # Orders --------------------------------------------------------------------------------
-    @staticmethod
-    def _orders_of_whole_export(flt: queries.OrderFilter):
-        """The filtered orders' ids, ignoring the run: columns come from the whole export, so
-        every run of a split sheet has the same ones."""
-        flt = replace(flt, after=None, until=None)
-        return select(queries.Order.id).where(*flt.conditions()).scalar_subquery()
-
     def _layout(self, sheet: str, flt: queries.OrderFilter, form: dict):
         """The columns of the orders or positions sheet that depend on the whole export (tax
         rates, payment providers, questions), asked for once: every run of a split sheet
@@ -208,33 +202,22 @@ class OrderListExporter(MultiSheetListExporter):
         if self._layouts is None:
             self._layouts = {}
         if sheet not in self._layouts:
-            providers = self._providers(flt)
+            whole = ExportedOrders.of(self.session, replace(flt, after=None, until=None))
+            providers = distinct_values(self.session, queries.OrderPayment.provider, whole)
             if sheet == "orders":
                 with_amounts = bool(form.get("include_payment_amounts"))
-                layout = TotalsLayout(self._tax_rates(flt), providers, with_amounts)
+                layout = TotalsLayout(self._tax_rates(whole), providers, with_amounts)
             else:
                 layout = LinesLayout(queries.questions_of(self.session, flt.event_ids), providers)
             self._layouts[sheet] = layout
         return self._layouts[sheet]
 
-    def _tax_rates(self, flt: queries.OrderFilter) -> list[Decimal]:
-        orders = self._orders_of_whole_export(flt)
-        # DISTINCT on each side first: a few rates each, found by hashing; the union of
-        # all lines' rates would be sorted whole.
-        rates = union(
-            select(OrderPosition.tax_rate).where(OrderPosition.order_id.in_(orders)).distinct(),
-            select(OrderFee.tax_rate).where(OrderFee.order_id.in_(orders)).distinct(),
-        )
-        return sorted({Decimal(r) for r in self.session.scalars(select(rates.subquery().c[0]))})
-
-    def _providers(self, flt: queries.OrderFilter) -> list[str]:
-        orders = self._orders_of_whole_export(flt)
-        query = (
-            select(queries.OrderPayment.provider)
-            .where(queries.OrderPayment.order_id.in_(orders))
-            .distinct()
-        )
-        return sorted(self.session.scalars(query))
+    def _tax_rates(self, whole: ExportedOrders) -> list[Decimal]:
+        """The rates of the export's positions and fees."""
+        rates = set()
+        for column in (OrderPosition.tax_rate, OrderFee.tax_rate):
+            rates.update(Decimal(r) for r in distinct_values(self.session, column, whole))
+        return sorted(rates)
 
     def _orders(self, form: dict) -> Table:
         flt = self._filter(form)

@@ -60,4 +60,9 @@ def get_engine() -> Engine:
 
 
 def create_all(engine: Engine) -> None:
+    """The tables, and any index a store made by an earlier version lacks (``create_all``
+    adds indexes only with their tables)."""
     Base.metadata.create_all(engine)
+    for table in Base.metadata.sorted_tables:
+        for index in table.indexes:
+            index.create(engine, checkfirst=True)

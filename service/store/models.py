@@ -210,6 +210,8 @@ class Order(Base):
 
 class OrderPosition(Base):
     __tablename__ = "order_positions"
+    # Exports find an export's tax rates by skipping from rate to rate (``distinct_values``).
+    __table_args__ = (Index("ix_order_positions_tax_rate_order", "tax_rate", "order_id"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     order_id: Mapped[int] = mapped_column(ForeignKey("orders.id"), index=True)
@@ -239,6 +241,7 @@ class OrderPosition(Base):
 
 class OrderFee(Base):
     __tablename__ = "order_fees"
+    __table_args__ = (Index("ix_order_fees_tax_rate_order", "tax_rate", "order_id"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     order_id: Mapped[int] = mapped_column(ForeignKey("orders.id"), index=True)
@@ -253,6 +256,7 @@ class OrderFee(Base):
 
 class OrderPayment(Base):
     __tablename__ = "order_payments"
+    __table_args__ = (Index("ix_order_payments_provider_order", "provider", "order_id"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     order_id: Mapped[int] = mapped_column(ForeignKey("orders.id"), index=True)
