@@ -17,8 +17,7 @@ from service.store.models import (
     OrderPosition,
     Organizer,
 )
-from service.store.order_totals import ExportedOrders
-from service.store.queries import OrderFilter
+from service.store.queries import ExportedOrders, OrderFilter
 
 
 def test_values_of_other_events_orders_between_ours_are_left_out(app, demo):

@@ -14,12 +14,7 @@ from sqlalchemy import func, select
 from ..store import queries
 from ..store.distinct_values import distinct_values
 from ..store.models import Item, OrderFee, OrderPosition
-from ..store.order_totals import (
-    PAID_PAYMENT_STATES,
-    ExportedOrders,
-    TotalsLayout,
-    orders_with_totals,
-)
+from ..store.order_totals import PAID_PAYMENT_STATES, TotalsLayout, orders_with_totals
 from ..store.position_lines import LinesLayout, positions_with_orders
 from . import dateframes, params, register, writers
 from .base import MultiSheetListExporter
@@ -202,7 +197,7 @@ class OrderListExporter(MultiSheetListExporter):
         if self._layouts is None:
             self._layouts = {}
         if sheet not in self._layouts:
-            whole = ExportedOrders.of(self.session, replace(flt, after=None, until=None))
+            whole = queries.ExportedOrders.of(self.session, replace(flt, after=None, until=None))
             providers = distinct_values(self.session, queries.OrderPayment.provider, whole)
             if sheet == "orders":
                 with_amounts = bool(form.get("include_payment_amounts"))
@@ -212,7 +207,7 @@ class OrderListExporter(MultiSheetListExporter):
             self._layouts[sheet] = layout
         return self._layouts[sheet]
 
-    def _tax_rates(self, whole: ExportedOrders) -> list[Decimal]:
+    def _tax_rates(self, whole: queries.ExportedOrders) -> list[Decimal]:
         """The rates of the export's positions and fees."""
         rates = set()
         for column in (OrderPosition.tax_rate, OrderFee.tax_rate):
@@ -258,12 +253,12 @@ class OrderListExporter(MultiSheetListExporter):
         ]
         if layout.with_amounts:
             columns += [f"Paid by {provider}" for provider in layout.providers]
-        exported = ExportedOrders.of(self.session, flt)
+        exported = queries.ExportedOrders.of(self.session, flt)
         batches = self._order_batches(exported, layout)
         return Table.of_column_batches(columns, exported.count, batches)
 
     def _order_batches(
-        self, exported: ExportedOrders, layout: TotalsLayout
+        self, exported: queries.ExportedOrders, layout: TotalsLayout
     ) -> Iterator[list[Sequence]]:
         """Each batch of orders, column by column: most columns are the query's own, sums per
         tax rate and payments per provider included; the rest are made by mapping over

@@ -11,7 +11,7 @@ from sqlalchemy import func, literal, select
 from sqlalchemy.orm import Session
 
 from .models import Order
-from .order_totals import ExportedOrders
+from .queries import ExportedOrders
 
 
 def distinct_values(session: Session, column, orders: ExportedOrders) -> list:

@@ -15,7 +15,7 @@ from sqlalchemy import Numeric, func, select, type_coerce
 from sqlalchemy.orm import Session
 
 from .models import Order, OrderFee, OrderPayment, OrderPosition, OrderRefund
-from .queries import ORDER_COLUMNS, OrderFilter, streamed_columns
+from .queries import ORDER_COLUMNS, ExportedOrders, streamed_columns
 
 PAID_PAYMENT_STATES = ("confirmed", "refunded")
 ZERO = Decimal("0.00")
@@ -53,32 +53,6 @@ class TotalsLayout:
 
 def paid_labels(providers: list[str]) -> list[str]:
     return [f"paid{n}" for n in range(len(providers))]
-
-
-@dataclass(frozen=True)
-class ExportedOrders:
-    """The orders a query covers: the filter's conditions, how many orders meet them, and
-    the lowest and highest id of those orders. The ids add no condition of their own;
-    written out on the lines' side, they let PostgreSQL start reading a kind of line at the
-    first exported order's lines (by their order-id index) instead of at the first line of
-    every event. (On the orders' side they would only spoil its estimate of how many orders
-    there are: taken as independent of the event, the two conditions looked like a handful
-    of orders, and it planned a nested loop that read an aggregate once per line.)"""
-
-    conditions: list
-    count: int
-    first_id: int | None
-    last_id: int | None
-
-    @classmethod
-    def of(cls, session: Session, flt: OrderFilter) -> "ExportedOrders":
-        query = select(func.count(), func.min(Order.id), func.max(Order.id))
-        count, first, last = session.execute(query.where(*flt.conditions())).one()
-        return cls(flt.conditions(), count, first, last)
-
-    def lines_of(self, model) -> list:
-        """The conditions for ``model``'s rows (``order_id``) that belong to these orders."""
-        return [*self.conditions, model.order_id.between(self.first_id, self.last_id)]
 
 
 def per_order(model, orders: ExportedOrders, columns: list, *conditions):
@@ -175,16 +149,6 @@ def _totals(orders: ExportedOrders, layout: TotalsLayout) -> tuple[list, list]:
     return [positions, fees, payments, refunds], totals
 
 
-def plan_for_every_row(connection) -> None:
-    """An export reads every row of its cursor: let PostgreSQL plan for all of them, not for
-    the first few (a cursor's default makes it join the aggregates in a nested loop, once
-    per order). And no JIT compilation: for these plans it cost more than it saved (0.4 s
-    of the 1.7 s a positions sheet of 100,000 orders took in one process)."""
-    if connection.dialect.name == "postgresql":
-        connection.exec_driver_sql("SET LOCAL cursor_tuple_fraction = 1.0")
-        connection.exec_driver_sql("SET LOCAL jit = off")
-
-
 def orders_with_totals(
     session: Session, orders: ExportedOrders, layout: TotalsLayout, batch_rows: int
 ) -> Iterator[dict[str, tuple]]:
@@ -197,6 +161,4 @@ def orders_with_totals(
     for kind in kinds:
         query = query.outerjoin(kind, kind.c.order_id == Order.id)
     query = query.where(*orders.conditions).order_by(Order.datetime, Order.id)
-    connection = session.connection()
-    plan_for_every_row(connection)
-    yield from streamed_columns(connection, query, batch_rows)
+    yield from streamed_columns(session.connection(), query, batch_rows)

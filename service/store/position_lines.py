@@ -14,8 +14,14 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session, aliased
 
 from .models import Checkin, Order, OrderPosition, QuestionAnswer
-from .order_totals import ExportedOrders, paid_labels, paid_payments, plan_for_every_row
-from .queries import ORDER_COLUMNS, POSITION_COLUMNS, OrderFilter, streamed_columns
+from .order_totals import paid_labels, paid_payments
+from .queries import (
+    ORDER_COLUMNS,
+    POSITION_COLUMNS,
+    ExportedOrders,
+    OrderFilter,
+    streamed_columns,
+)
 
 # A position's own columns that the sheet shows (its add-on parent comes as its number).
 LINE_COLUMNS = tuple(
@@ -106,6 +112,4 @@ def positions_with_orders(
     query = query.where(*orders.lines_of(OrderPosition), *line_conditions).order_by(
         Order.datetime, Order.id, OrderPosition.positionid, OrderPosition.id
     )
-    connection = session.connection()
-    plan_for_every_row(connection)
-    yield from streamed_columns(connection, query, batch_rows)
+    yield from streamed_columns(session.connection(), query, batch_rows)
