@@ -47,7 +47,14 @@ class Config:
         self.EXPORT_QUEUE = os.environ.get("EXPORT_QUEUE", "exports")
         # Added to a worker's nice value: exports yield the CPU to web requests on a shared box.
         self.WORKER_NICENESS = _int("WORKER_NICENESS", 5)
-        self.MAX_ACTIVE_EXPORTS_PER_TOKEN = _int("MAX_ACTIVE_EXPORTS_PER_TOKEN", 2)
+        # Fair use: a token's exports run two at a time, the rest wait in line; only a
+        # flood of waiting or running exports is refused.
+        self.MAX_RUNNING_EXPORTS_PER_TOKEN = _int("MAX_RUNNING_EXPORTS_PER_TOKEN", 2)
+        self.MAX_ACTIVE_EXPORTS_PER_TOKEN = _int("MAX_ACTIVE_EXPORTS_PER_TOKEN", 20)
+        # How often a worker removes expired results and left-over partial files.
+        self.CLEANUP_INTERVAL_SECONDS = _int("CLEANUP_INTERVAL_SECONDS", 900)
+        # The buyer's shop, for pretix's "Order link" columns; empty leaves them empty.
+        self.SHOP_URL = os.environ.get("SHOP_URL", "").rstrip("/")
         self.MAX_CONTENT_LENGTH = _int("MAX_CONTENT_LENGTH", 64 * 1024)
         self.API_TITLE = "Ticket shop data exports"
         self.API_VERSION = "v1"
