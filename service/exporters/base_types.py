@@ -2,6 +2,7 @@
 
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
+from decimal import Decimal
 from itertools import chain
 
 
@@ -32,6 +33,16 @@ class Table:
 class Cents(tuple):
     """A column of amounts with two decimal places already (read from the store's money
     columns, or summed from them in SQL): the CSV writer need not round them to cents."""
+
+
+class Rates(tuple):
+    """A column of tax rates: CSV shows them as pretix does, without trailing zeros ("19",
+    "7.5"); xlsx keeps them as numbers."""
+
+
+def format_rate(rate: Decimal) -> str:
+    """A tax rate as pretix shows it in texts and CSV cells: "19", not "19.00"."""
+    return f"{rate.normalize():f}" if rate == rate.to_integral() else f"{rate:f}"
 
 
 class ExportError(Exception):

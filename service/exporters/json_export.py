@@ -38,7 +38,7 @@ from ..store.models import (
 )
 from . import register
 from .base import BaseExporter, ExportFile, ProgressCallback
-from .orderlist import format_rate
+from .base_types import format_rate
 from .writers import RowCounter
 
 JSON_TYPE = "application/json"
@@ -326,7 +326,7 @@ class JSONExporter(BaseExporter):
             "custom_followup_at": day(order.custom_followup_at),
             "require_approval": order.require_approval,
             "checkin_attention": order.checkin_attention,
-            "checkin_text": None,
+            "checkin_text": order.checkin_text,
             "sales_channel": order.sales_channel,
             "expires": utc(order.expires),
             "datetime": utc(order.datetime),

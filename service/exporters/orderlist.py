@@ -1,7 +1,10 @@
-"""``orderlist``, "Order data": orders, order positions and order fees, as pretix lays them out.
+"""``orderlist``, "Order data": orders, order positions and order fees, as pretix 2026.8 lays
+them out.
 
-Columns keep pretix's names and order wherever the store has the field; ``Add-on to`` and
-``Check-ins`` are ours. Rows are ordered by order date, then position number.
+Every column pretix writes is there, with its name and in its place, also where the store
+holds no value yet (vouchers, seats, invoices: empty, as pretix writes them for an event
+without). Our own column, ``Check-ins``, comes after all of pretix's. Rows are ordered by
+order date, then position number.
 """
 
 from collections.abc import Iterator, Sequence
@@ -9,6 +12,7 @@ from dataclasses import replace
 from datetime import datetime
 from decimal import Decimal
 
+from flask import current_app, has_app_context
 from sqlalchemy import func, select
 
 from ..store import queries
@@ -18,8 +22,15 @@ from ..store.order_totals import PAID_PAYMENT_STATES, TotalsLayout, orders_with_
 from ..store.position_lines import LinesLayout, positions_with_orders
 from . import dateframes, params, register, writers
 from .base import MultiSheetListExporter
-from .base_types import Cents, Table
+from .base_types import Cents, Rates, Table, format_rate
 from .localtime import EventClock
+from .pretix_texts import (
+    ShopLinks,
+    checkin_list_texts,
+    payment_provider_name,
+    sales_channel_name,
+    tax_rule_texts,
+)
 
 STATUS_LABELS = {"n": "pending", "p": "paid", "e": "expired", "c": "canceled"}
 FEE_TYPE_LABELS = {
@@ -92,7 +103,8 @@ class ProviderText:
     def __call__(self, payments: tuple) -> str:
         text = self.texts.get(payments)
         if text is None:
-            text = ", ".join(p for p, n in zip(self.providers, payments, strict=True) if n)
+            paid = (p for p, n in zip(self.providers, payments, strict=True) if n)
+            text = ", ".join(map(payment_provider_name, paid))
             self.texts[payments] = text
         return text
 
@@ -103,8 +115,17 @@ class ProviderText:
         return list(map(self, zip(*counts, strict=True)))
 
 
-def format_rate(rate: Decimal) -> str:
-    return f"{rate.normalize():f}" if rate == rate.to_integral() else f"{rate:f}"
+def empty(rows: int) -> list[None]:
+    """A column the store holds no value for yet."""
+    return [None] * rows
+
+
+# pretix's columns, in its order, that are the same at event and organizer level.
+EVENT_COLUMNS = ["Event slug", "Event name"]
+VOUCHER_COLUMNS = ["Voucher", "Voucher budget usage", "Voucher tag"]
+SEAT_COLUMNS = ["Seat ID", "Seat name", "Seat zone", "Seat row", "Seat number"]
+# Columns of our own, after all of pretix's.
+OWN_POSITION_COLUMNS = ["Check-ins"]
 
 
 @register
@@ -114,6 +135,14 @@ class OrderListExporter(MultiSheetListExporter):
     multi_event = True
     file_stem = "orders"
     sheets = (("orders", "Orders"), ("positions", "Order positions"), ("fees", "Order fees"))
+
+    def __init__(self, session, scope) -> None:
+        super().__init__(session, scope)
+        # Read here, in the process the export starts in: the processes a sheet is split
+        # among need not have the app.
+        shop_url = current_app.config.get("SHOP_URL", "") if has_app_context() else ""
+        self.links = ShopLinks(shop_url, scope.organizer.slug, scope.events)
+        self.event_names = {e.id: e.name for e in scope.events}
 
     def additional_fields(self) -> dict[str, params.Param]:
         fields = {
@@ -175,10 +204,7 @@ class OrderListExporter(MultiSheetListExporter):
         return EventClock(self.scope.events)
 
     def _event_prefix(self, order, clock: EventClock) -> list:
-        return [clock.slug(order.event_id)] if self.scope.is_multievent else []
-
-    def _header_prefix(self) -> list[str]:
-        return ["Event slug"] if self.scope.is_multievent else []
+        return [clock.slug(order.event_id), self.event_names[order.event_id]]
 
     def _order_basics(self, order, clock: EventClock) -> list:
         local = clock.local(order.event_id, order.datetime)
@@ -217,7 +243,7 @@ class OrderListExporter(MultiSheetListExporter):
     def _orders(self, form: dict) -> Table:
         flt = self._filter(form)
         layout = self._layout("orders", flt, form)
-        columns = self._header_prefix() + [
+        columns = EVENT_COLUMNS + [
             "Order code",
             "Order total",
             "Status",
@@ -232,6 +258,7 @@ class OrderListExporter(MultiSheetListExporter):
             "City",
             "Country",
             "State",
+            "Custom address field",
             "VAT ID",
             "Date of last payment",
             "Fees",
@@ -242,17 +269,20 @@ class OrderListExporter(MultiSheetListExporter):
             columns += [f"Gross at {label} % tax", f"Net at {label} % tax"]
             columns += [f"Tax value at {label} % tax"]
         columns += [
+            "Invoice numbers",
             "Sales channel",
             "Requires special attention",
+            "Check-in text",
             "Comment",
             "Follow-up date",
             "Positions",
-            "E-mail address verified",
+            "Email address verified",
             "External customer ID",
             "Payment providers",
+            "Order link",
         ]
         if layout.with_amounts:
-            columns += [f"Paid by {provider}" for provider in layout.providers]
+            columns += [f"Paid by {payment_provider_name(p)}" for p in layout.providers]
         exported = queries.ExportedOrders.of(self.session, flt)
         batches = self._order_batches(exported, layout)
         return Table.of_column_batches(columns, exported.count, batches)
@@ -268,10 +298,11 @@ class OrderListExporter(MultiSheetListExporter):
         batches = orders_with_totals(self.session, exported, layout, writers.CSV_BATCH_ROWS)
         for orders in batches:
             event_ids = orders["event_id"]
+            rows = len(event_ids)
             placed = list(map(clock.local, event_ids, orders["datetime"]))
             paid = [orders[name] for name in layout.took_payment]
             yield [
-                *self._event_slugs(event_ids, clock),
+                *self._event_columns(event_ids, clock),
                 orders["code"],
                 Cents(orders["total"]),
                 list(map(status_label, orders["status"], orders["require_approval"])),
@@ -279,31 +310,36 @@ class OrderListExporter(MultiSheetListExporter):
                 orders["phone"],
                 list(map(datetime.date, placed)),
                 list(map(time_of_day, placed)),
-                *(orders[name] for name in INVOICE_ADDRESS_COLUMNS),
+                *(orders[name] for name in INVOICE_ADDRESS_COLUMNS[:-1]),
+                orders["invoice_custom_field"],
+                orders[INVOICE_ADDRESS_COLUMNS[-1]],
                 list(map(clock.local_date, event_ids, orders["last_payment"])),
                 Cents(orders["fees"]),
                 orders["locale"],
                 *(Cents(orders[name]) for name in layout.per_rate),
-                orders["sales_channel"],
+                empty(rows),
+                list(map(sales_channel_name, orders["sales_channel"])),
                 list(map(yes_no, orders["checkin_attention"])),
+                orders["checkin_text"],
                 orders["comment"],
                 orders["custom_followup_at"],
                 orders["positions"],
                 list(map(yes_no, orders["email_known_to_work"])),
                 orders["customer_identifier"],
-                provider_text.column(paid, len(event_ids)),
+                provider_text.column(paid, rows),
+                list(map(self.links.order, event_ids, orders["code"], orders["order_secret"])),
                 *(Cents(orders[name]) for name in layout.kept),
             ]
 
-    def _event_slugs(self, event_ids: Sequence[int], clock: EventClock) -> list[list[str]]:
-        """The "Event slug" column of a batch, if the export has one."""
-        return [list(map(clock.slug, event_ids))] if self.scope.is_multievent else []
+    def _event_columns(self, event_ids: Sequence[int], clock: EventClock) -> list[list[str]]:
+        """The "Event slug" and "Event name" columns of a batch."""
+        return [list(map(clock.slug, event_ids)), list(map(self.event_names.get, event_ids))]
 
     # Positions -------------------------------------------------------------------------------
     def _positions(self, form: dict) -> Table:
         flt = self._filter(form)
         layout = self._layout("positions", flt, form)
-        columns = self._header_prefix() + [
+        columns = EVENT_COLUMNS + [
             "Order code",
             "Position ID",
             "Status",
@@ -312,32 +348,35 @@ class OrderListExporter(MultiSheetListExporter):
             "Order date",
             "Order time",
             "Product",
+            "Product ID",
             "Variation",
+            "Variation ID",
             "Price",
             "Tax rate",
             "Tax rule",
             "Tax value",
             "Attendee name",
             "Attendee email",
-            "Company",
+            "Attendee company",
             "Address",
             "ZIP code",
             "City",
             "Country",
             "State",
+            *VOUCHER_COLUMNS,
             "Pseudonymization ID",
             "Ticket secret",
+            *SEAT_COLUMNS,
             "Blocked",
             "Valid from",
             "Valid until",
             "Order comment",
             "Follow-up date",
-            "Add-on to",
-            "Check-ins",
+            "Add-on to position ID",
         ]
         columns += [q.question for q in layout.questions]
         columns += [
-            "Company",
+            "Invoice address company",
             "Invoice address name",
             "Invoice address street",
             "Invoice address ZIP code",
@@ -347,9 +386,12 @@ class OrderListExporter(MultiSheetListExporter):
             "VAT ID",
             "Sales channel",
             "Order locale",
-            "E-mail address verified",
+            "Email address verified",
             "External customer ID",
+            "Check-in lists",
             "Payment providers",
+            "Position order link",
+            *OWN_POSITION_COLUMNS,
         ]
         count_query = (
             select(func.count())
@@ -374,16 +416,19 @@ class OrderListExporter(MultiSheetListExporter):
         columns, add-on parent, check-ins, answers and payments come with each position."""
         clock = self._clock()
         items, variations = queries.product_names(self.session, flt.event_ids)
+        rules = tax_rule_texts(queries.tax_rules_of(self.session, flt.event_ids))
+        lists = checkin_list_texts(queries.checkin_lists_of(self.session, flt.event_ids))
         provider_text = ProviderText(layout.providers)
         conditions = self._position_conditions(form)
         batch_rows = writers.CSV_BATCH_ROWS
         for lines in positions_with_orders(self.session, flt, layout, conditions, batch_rows):
             event_ids = lines["event_id"]
+            rows = len(event_ids)
             placed = list(map(clock.local, event_ids, lines["datetime"]))
             statuses = map(status_label, lines["status"], lines["require_approval"])
             paid = [lines[name] for name in layout.took_payment]
             yield [
-                *self._event_slugs(event_ids, clock),
+                *self._event_columns(event_ids, clock),
                 lines["code"],
                 lines["positionid"],
                 list(map(position_status, lines["canceled"], statuses)),
@@ -392,10 +437,12 @@ class OrderListExporter(MultiSheetListExporter):
                 list(map(datetime.date, placed)),
                 list(map(time_of_day, placed)),
                 list(map(items.get, lines["item_id"])),
+                lines["item_id"],
                 list(map(variations.get, lines["variation_id"])),
+                lines["variation_id"],
                 Cents(lines["price"]),
-                Cents(lines["tax_rate"]),
-                lines["tax_name"],
+                Rates(lines["tax_rate"]),
+                list(map(rules.get, lines["tax_rule_id"])),
                 Cents(lines["tax_value"]),
                 lines["attendee_name"],
                 lines["attendee_email"],
@@ -405,33 +452,46 @@ class OrderListExporter(MultiSheetListExporter):
                 lines["city"],
                 lines["country"],
                 lines["state"],
+                *(empty(rows) for _ in VOUCHER_COLUMNS),
                 lines["pseudonymization_id"],
                 lines["secret"],
+                *(empty(rows) for _ in SEAT_COLUMNS),
                 lines["blocked"],
                 list(map(clock.local_or_none, event_ids, lines["valid_from"])),
                 list(map(clock.local_or_none, event_ids, lines["valid_until"])),
                 lines["comment"],
                 lines["custom_followup_at"],
                 lines["addon_to"],
-                lines["checkins"],
                 *(lines[name] for name in layout.answers),
                 *(lines[name] for name in INVOICE_ADDRESS_COLUMNS),
-                lines["sales_channel"],
+                list(map(sales_channel_name, lines["sales_channel"])),
                 lines["locale"],
                 list(map(yes_no, lines["email_known_to_work"])),
                 lines["customer_identifier"],
-                provider_text.column(paid, len(event_ids)),
+                list(map(lists.get, event_ids)),
+                provider_text.column(paid, rows),
+                list(
+                    map(
+                        self.links.position,
+                        event_ids,
+                        lines["code"],
+                        lines["positionid"],
+                        lines["web_secret"],
+                    )
+                ),
+                lines["checkins"],
             ]
 
     @staticmethod
     def _paid_providers(payments) -> str:
         paid = PAID_PAYMENT_STATES
-        return ", ".join(sorted({p.provider for p in payments if p.state in paid}))
+        providers = sorted({p.provider for p in payments if p.state in paid})
+        return ", ".join(map(payment_provider_name, providers))
 
     # Fees ----------------------------------------------------------------------------------
     def _fees(self, form: dict) -> Table:
         flt = self._filter(form)
-        columns = self._header_prefix() + [
+        columns = EVENT_COLUMNS + [
             "Order code",
             "Status",
             "Email",
@@ -462,30 +522,47 @@ class OrderListExporter(MultiSheetListExporter):
             .join(queries.Order, OrderFee.order_id == queries.Order.id)
             .where(*flt.conditions(), *conditions)
         )
-        return Table(columns, total, self._fee_rows(form, flt))
+        batches = self._fee_batches(form, flt, columns.index("Tax rate"))
+        return Table.of_column_batches(columns, total, batches)
 
-    def _fee_rows(self, form, flt) -> Iterator[list]:
+    def _fee_batches(self, form, flt, rate_column: int) -> Iterator[list[Sequence]]:
+        """The fees of each chunk of orders, turned into columns: the tax rates marked as
+        such for the CSV writer."""
+        for rows in self._fee_rows(form, flt):
+            columns = list(zip(*rows, strict=True))
+            columns[rate_column] = Rates(columns[rate_column])
+            yield columns
+
+    def _fee_rows(self, form, flt) -> Iterator[list[list]]:
+        """The fee rows of each chunk of orders that has fees."""
         clock = self._clock()
+        rules = tax_rule_texts(queries.tax_rules_of(self.session, flt.event_ids))
         for chunk in queries.iter_order_chunks(self.session, flt):
             ids = [o.id for o in chunk]
             fees = queries.fees_by_order(self.session, ids)
             payments = queries.payments_by_order(self.session, ids)
+            rows = []
             for order in chunk:
                 providers = self._paid_providers(payments.get(order.id, ()))
                 for fee in fees.get(order.id, ()):
                     if form.get("paid_only") and fee.canceled:
                         continue
-                    yield self._event_prefix(order, clock) + [
-                        order.code,
-                        "canceled" if fee.canceled else order_status(order),
-                        *self._order_basics(order, clock),
-                        FEE_TYPE_LABELS.get(fee.fee_type, fee.fee_type),
-                        fee.description,
-                        fee.value,
-                        fee.tax_rate,
-                        fee.tax_name,
-                        fee.tax_value,
-                        *invoice_address(order),
-                        order.customer_identifier,
-                        providers,
-                    ]
+                    rows.append(
+                        self._event_prefix(order, clock)
+                        + [
+                            order.code,
+                            "canceled" if fee.canceled else order_status(order),
+                            *self._order_basics(order, clock),
+                            FEE_TYPE_LABELS.get(fee.fee_type, fee.fee_type),
+                            fee.description,
+                            fee.value,
+                            fee.tax_rate,
+                            rules.get(fee.tax_rule_id),
+                            fee.tax_value,
+                            *invoice_address(order),
+                            order.customer_identifier,
+                            providers,
+                        ]
+                    )
+            if rows:
+                yield rows

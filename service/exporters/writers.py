@@ -13,7 +13,7 @@ from itertools import chain, islice
 from operator import methodcaller
 from pathlib import Path
 
-from .base_types import Cents, Table
+from .base_types import Cents, Rates, Table, format_rate
 from .xlsx import WorkbookWriter
 
 
@@ -68,13 +68,14 @@ def _defuse(text: str) -> str:
 
 def csv_cell(value):
     """A cell that ``csv_row`` does not pass as it is, as pretix writes it: text that starts
-    like a formula defused, money with two decimals, a date and time in ISO form (str()
-    would put a space between them)."""
+    like a formula defused, money as text with two decimals (pretix localizes decimals, so
+    the ``default`` dialect quotes them), a date and time in ISO form (str() would put a
+    space between them)."""
     kind = value.__class__
     if kind is str:
         return _defuse(value)
     if kind is Decimal:
-        return value.quantize(CENT)
+        return str(value.quantize(CENT))
     if kind is datetime:
         return value.isoformat()
     return value
@@ -107,11 +108,24 @@ FORMULA_LINE_RE = re.compile("\n[" + re.escape("".join(FORMULA_PREFIXES)) + "]")
 _to_cents = methodcaller("quantize", CENT)
 
 
+def _texts(values: Sequence) -> list:
+    """Decimals as their text (str() of an amount with two decimals keeps them)."""
+    if None in values:
+        return [None if v is None else str(v) for v in values]
+    return list(map(str, values))
+
+
+def _rate_texts(values: Sequence) -> list:
+    return [None if v is None else format_rate(v) for v in values]
+
+
 def csv_column(values: tuple) -> Sequence:
     """One column of a batch of rows, as ``csv_row`` would make its cells; a column whose
     cells need nothing (the usual case) is checked without a Python step per cell."""
     if values.__class__ is Cents:
-        return values
+        return _texts(values)
+    if values.__class__ is Rates:
+        return _rate_texts(values)
     kinds = set(map(type, values))
     if kinds <= AS_THEY_ARE:
         return values
@@ -119,7 +133,7 @@ def csv_column(values: tuple) -> Sequence:
         if not FORMULA_LINE_RE.search("\n" + "\n".join(filter(None, values))):
             return values
     elif kinds == MONEY_KINDS:
-        return list(map(_to_cents, values))
+        return list(map(str, map(_to_cents, values)))
     return csv_row(values)
 
 

@@ -60,9 +60,12 @@ def get_engine() -> Engine:
 
 
 def create_all(engine: Engine) -> None:
-    """The tables, and any index a store made by an earlier version lacks (``create_all``
-    adds indexes only with their tables)."""
+    """The tables, and any column or index a store made by an earlier version lacks
+    (``create_all`` adds columns and indexes only with their tables)."""
+    from .upgrade import add_missing_columns
+
     Base.metadata.create_all(engine)
+    add_missing_columns(engine)
     for table in Base.metadata.sorted_tables:
         for index in table.indexes:
             index.create(engine, checkfirst=True)

@@ -37,6 +37,7 @@ from .models import (
     Question,
     QuestionAnswer,
     Quota,
+    TaxRule,
 )
 
 BATCH_SIZE = 5000
@@ -45,6 +46,7 @@ CENT = Decimal("0.01")
 ZERO = Decimal("0.00")
 FEE_TAX_RATE = Decimal("19.00")
 VAT = "VAT"
+CHECKIN_TEXT = "Please welcome in person."
 
 ORGANIZER_NAMES = {"bigevents": "Big Events Ltd."}
 EVENT_NAMES = {"sampleconf": "Sample Conference"}
@@ -239,6 +241,7 @@ class Product(NamedTuple):
     tax_rate: Decimal
     admission: bool
     personalized: bool
+    tax_rule_id: int | None
 
 
 class Person(NamedTuple):
@@ -255,6 +258,7 @@ class Catalogue:
     shirt_cum: tuple[int, ...]
     questions: dict[str, int]
     checkin_list_id: int
+    fee_tax_rule_id: int | None
 
 
 def generate_demo_data(
@@ -274,7 +278,10 @@ def generate_demo_data(
         return DemoResult(organizer.id, event.id, 0)
 
     catalogue = _ensure_catalogue(session, event)
-    maker = _OrderMaker(random.Random(seed), catalogue, event.id, _IdCounter(session))
+    # Secrets come from a generator of their own: the other values stay what they were
+    # before orders had secrets.
+    rngs = random.Random(seed), random.Random(f"secrets-{seed}")
+    maker = _OrderMaker(*rngs, catalogue, event.id, _IdCounter(session))
     times = _order_times(maker.rng, orders)
     for start in range(0, orders, BATCH_SIZE):
         rows = {model: [] for model in ORDER_MODELS}
@@ -391,8 +398,12 @@ def _create_products(
     session: Session, event_id: int, tickets: ItemCategory, extras: ItemCategory
 ) -> list[Item]:
     """The four products on sale, plus an early-bird ticket that is no longer sold."""
-    vat_19 = {"tax_rate": Decimal("19.00"), "tax_name": VAT}
-    vat_7 = {"tax_rate": Decimal("7.00"), "tax_name": VAT}
+    rule_19 = TaxRule(event_id=event_id, internal_name="VAT 19", name=VAT, rate=Decimal("19.00"))
+    rule_7 = TaxRule(event_id=event_id, internal_name="VAT 7", name=VAT, rate=Decimal("7.00"))
+    session.add_all([rule_19, rule_7])
+    session.flush()
+    vat_19 = {"tax_rate": rule_19.rate, "tax_name": VAT, "tax_rule_id": rule_19.id}
+    vat_7 = {"tax_rate": rule_7.rate, "tax_name": VAT, "tax_rule_id": rule_7.id}
     ticket = {"category_id": tickets.id, "admission": True, "personalized": True, **vat_19}
     products = [
         Item(
@@ -453,6 +464,12 @@ def _load_catalogue(session: Session, event_id: int) -> Catalogue:
             select(CheckinList.name, CheckinList.id).where(CheckinList.event_id == event_id)
         ).all()
     )
+    fee_rule = session.scalar(
+        select(TaxRule.id)
+        .where(TaxRule.event_id == event_id, TaxRule.rate == FEE_TAX_RATE)
+        .order_by(TaxRule.id)
+        .limit(1)
+    )
     try:
         return Catalogue(
             tickets=(
@@ -466,6 +483,7 @@ def _load_catalogue(session: Session, event_id: int) -> Catalogue:
             shirt_cum=(30, 75, 100),
             questions={key: questions[key] for key in ("DIET", "SHIRT", "ROLE")},
             checkin_list_id=checkin_lists["Main entrance"],
+            fee_tax_rule_id=fee_rule,
         )
     except KeyError as exc:
         raise LookupError(
@@ -489,6 +507,7 @@ def _product(item: Item, variation: str | None = None) -> Product:
         Decimal(item.tax_rate).quantize(CENT),
         item.admission,
         item.personalized,
+        item.tax_rule_id,
     )
 
 
@@ -534,9 +553,15 @@ class _OrderMaker:
     """Builds the rows of one order at a time, all of them drawn from one random generator."""
 
     def __init__(
-        self, rng: random.Random, catalogue: Catalogue, event_id: int, ids: _IdCounter
+        self,
+        rng: random.Random,
+        secrets: random.Random,
+        catalogue: Catalogue,
+        event_id: int,
+        ids: _IdCounter,
     ) -> None:
         self.rng = rng
+        self.secrets = secrets
         self.catalogue = catalogue
         self.event_id = event_id
         self.ids = ids
@@ -563,7 +588,7 @@ class _OrderMaker:
         rng = self.rng
         invoice, place = self._invoice(buyer)
         followup = status == "n" and rng.random() < 0.05
-        return {
+        row = {
             "id": order_id,
             "event_id": self.event_id,
             "code": self._code(),
@@ -582,8 +607,11 @@ class _OrderMaker:
             "sales_channel": "web" if rng.random() < 0.95 else "resellers",
             "email_known_to_work": status == "p" and rng.random() < 0.7,
             "customer_identifier": self._token(6) if rng.random() < 0.15 else None,
+            "secret": self._secret(),
             **invoice,
         }
+        row["checkin_text"] = CHECKIN_TEXT if row["checkin_attention"] else None
+        return row
 
     def _code(self) -> str:
         while True:
@@ -591,6 +619,10 @@ class _OrderMaker:
             if code not in self.codes:
                 self.codes.add(code)
                 return code
+
+    def _secret(self) -> str:
+        """32 hex digits, like pretix's order secrets, from the secrets' own generator."""
+        return f"{self.secrets.getrandbits(128):032x}"
 
     def _token(self, length: int) -> str:
         return "".join(self.rng.choices(CODE_ALPHABET, k=length))
@@ -693,6 +725,7 @@ class _OrderMaker:
             "tax_rate": product.tax_rate,
             "tax_value": _tax(price, product.tax_rate),
             "tax_name": VAT,
+            "tax_rule_id": product.tax_rule_id,
             "attendee_name": attendee.name if attendee else None,
             "attendee_email": attendee.email if attendee and rng.random() < 0.4 else None,
             "company": rng.choice(COMPANIES) if attendee and rng.random() < 0.1 else None,
@@ -708,6 +741,7 @@ class _OrderMaker:
             "valid_until": None,
             "blocked": None,
             "canceled": False,
+            "web_secret": self._secret(),
         }
 
     def _fees(self, order_id: int, provider: str, positions_total: Decimal, out: list) -> Decimal:
@@ -732,6 +766,7 @@ class _OrderMaker:
                     "tax_rate": FEE_TAX_RATE,
                     "tax_value": _tax(value, FEE_TAX_RATE),
                     "tax_name": VAT,
+                    "tax_rule_id": self.catalogue.fee_tax_rule_id,
                     "canceled": False,
                 }
             )

@@ -74,6 +74,20 @@ class ItemCategory(Base):
     is_addon: Mapped[bool] = mapped_column(default=False)
 
 
+class TaxRule(Base):
+    """How an event taxes what it sells. Exports describe a line's rule as pretix does, from
+    the internal name, whether prices include the tax, the rate and the public name."""
+
+    __tablename__ = "tax_rules"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    event_id: Mapped[int] = mapped_column(ForeignKey("events.id"), index=True)
+    internal_name: Mapped[str | None] = mapped_column(String(190))
+    name: Mapped[str] = mapped_column(String(190))
+    rate: Mapped[Decimal] = mapped_column(Numeric(10, 2))
+    price_includes_tax: Mapped[bool] = mapped_column(default=True)
+
+
 class Item(Base):
     """A product."""
 
@@ -88,6 +102,7 @@ class Item(Base):
     default_price: Mapped[Decimal] = mapped_column(Money)
     tax_rate: Mapped[Decimal] = mapped_column(Numeric(10, 2), default=Decimal("0"))
     tax_name: Mapped[str] = mapped_column(String(100), default="")
+    tax_rule_id: Mapped[int | None] = mapped_column(ForeignKey("tax_rules.id"))
     admission: Mapped[bool] = mapped_column(default=False)
     personalized: Mapped[bool] = mapped_column(default=False)
     active: Mapped[bool] = mapped_column(default=True)
@@ -206,6 +221,12 @@ class Order(Base):
     invoice_country: Mapped[str] = mapped_column(String(2), default="")
     invoice_state: Mapped[str] = mapped_column(String(255), default="")
     invoice_vat_id: Mapped[str] = mapped_column(String(255), default="")
+    # Columns added after the first stores were made have server defaults, so that
+    # ``init-db`` can add them to existing rows.
+    invoice_custom_field: Mapped[str] = mapped_column(String(255), default="", server_default="")
+    checkin_text: Mapped[str | None] = mapped_column(Text)
+    # The secret of the buyer's order page link.
+    secret: Mapped[str] = mapped_column(String(32), default="", server_default="")
 
 
 class OrderPosition(Base):
@@ -222,6 +243,7 @@ class OrderPosition(Base):
     tax_rate: Mapped[Decimal] = mapped_column(Numeric(10, 2), default=Decimal("0"))
     tax_value: Mapped[Decimal] = mapped_column(Money, default=Decimal("0"))
     tax_name: Mapped[str] = mapped_column(String(100), default="")
+    tax_rule_id: Mapped[int | None] = mapped_column(ForeignKey("tax_rules.id"))
     attendee_name: Mapped[str | None] = mapped_column(String(255))
     attendee_email: Mapped[str | None] = mapped_column(String(254))
     company: Mapped[str | None] = mapped_column(String(255))
@@ -237,6 +259,8 @@ class OrderPosition(Base):
     valid_until: Mapped[datetime | None]
     blocked: Mapped[str | None] = mapped_column(String(255))
     canceled: Mapped[bool] = mapped_column(default=False)
+    # The secret of the position's own ticket page link (not the ticket's ``secret``).
+    web_secret: Mapped[str] = mapped_column(String(32), default="", server_default="")
 
 
 class OrderFee(Base):
@@ -251,6 +275,7 @@ class OrderFee(Base):
     tax_rate: Mapped[Decimal] = mapped_column(Numeric(10, 2), default=Decimal("0"))
     tax_value: Mapped[Decimal] = mapped_column(Money, default=Decimal("0"))
     tax_name: Mapped[str] = mapped_column(String(100), default="")
+    tax_rule_id: Mapped[int | None] = mapped_column(ForeignKey("tax_rules.id"))
     canceled: Mapped[bool] = mapped_column(default=False)
 
 

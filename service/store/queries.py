@@ -31,6 +31,7 @@ from sqlalchemy import column as sql_column
 from sqlalchemy.orm import Session, aliased
 
 from .models import (
+    CheckinList,
     Item,
     ItemVariation,
     Order,
@@ -39,6 +40,7 @@ from .models import (
     OrderPosition,
     OrderRefund,
     Question,
+    TaxRule,
 )
 
 CHUNK_SIZE = 2000
@@ -70,6 +72,10 @@ ORDER_COLUMNS = (
     Order.invoice_country,
     Order.invoice_state,
     Order.invoice_vat_id,
+    Order.invoice_custom_field,
+    Order.checkin_text,
+    # Labelled: a position's own ``secret`` (the ticket's) comes in the same rows.
+    Order.secret.label("order_secret"),
 )
 
 ORDER_COLUMN_NAMES = tuple(column.key for column in ORDER_COLUMNS)
@@ -99,6 +105,8 @@ POSITION_COLUMNS = (
     OrderPosition.valid_until,
     OrderPosition.blocked,
     OrderPosition.canceled,
+    OrderPosition.tax_rule_id,
+    OrderPosition.web_secret,
 )
 
 FEE_COLUMNS = (
@@ -110,6 +118,7 @@ FEE_COLUMNS = (
     OrderFee.tax_rate,
     OrderFee.tax_value,
     OrderFee.tax_name,
+    OrderFee.tax_rule_id,
     OrderFee.canceled,
 )
 
@@ -387,4 +396,24 @@ def questions_of(session: Session, event_ids: list[int]) -> list:
         select(Question.id, Question.question, Question.event_id)
         .where(Question.event_id.in_(event_ids))
         .order_by(Question.event_id, Question.position, Question.id)
+    ).all()
+
+
+def tax_rules_of(session: Session, event_ids: list[int]) -> list:
+    return session.execute(
+        select(
+            TaxRule.id,
+            TaxRule.internal_name,
+            TaxRule.name,
+            TaxRule.rate,
+            TaxRule.price_includes_tax,
+        ).where(TaxRule.event_id.in_(event_ids))
+    ).all()
+
+
+def checkin_lists_of(session: Session, event_ids: list[int]) -> list:
+    return session.execute(
+        select(CheckinList.event_id, CheckinList.name, CheckinList.all_products)
+        .where(CheckinList.event_id.in_(event_ids))
+        .order_by(CheckinList.event_id, CheckinList.id)
     ).all()

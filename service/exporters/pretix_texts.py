@@ -1,0 +1,73 @@
+"""Texts that pretix's order exports show instead of the store's codes: sales channels and
+payment providers by name, tax rules described, an event's check-in lists, and the buyer's
+page links."""
+
+from decimal import Decimal
+
+from .base_types import format_rate
+
+# pretix's built-in channel; the store keeps no names for others, so they show their code.
+SALES_CHANNEL_NAMES = {"web": "Online shop"}
+
+
+# The names pretix gives its own payment providers; others show their code.
+PAYMENT_PROVIDER_NAMES = {
+    "banktransfer": "Bank transfer",
+    "giftcard": "Gift card",
+    "manual": "Manual payment",
+    "stripe": "Credit card via Stripe",
+    "paypal": "PayPal",
+    "free": "Free of charge",
+    "boxoffice": "Box office",
+}
+
+
+def sales_channel_name(code: str) -> str:
+    return SALES_CHANNEL_NAMES.get(code, code)
+
+
+def payment_provider_name(code: str) -> str:
+    return PAYMENT_PROVIDER_NAMES.get(code, code)
+
+
+def describe_tax_rule(
+    internal_name: str | None, name: str, rate: Decimal, price_includes_tax: bool
+) -> str:
+    """As pretix's ``TaxRule.__str__``: "VAT 19 (incl. 19% VAT)", or without an internal
+    name just "incl. 19% VAT"; "plus" where prices are net."""
+    text = f"{'incl.' if price_includes_tax else 'plus'} {format_rate(rate)}% {name}"
+    return f"{internal_name} ({text})" if internal_name else text
+
+
+def tax_rule_texts(rules) -> dict[int, str]:
+    """Rule id → description, from rows of (id, internal_name, name, rate, includes tax)."""
+    return {rule[0]: describe_tax_rule(*rule[1:]) for rule in rules}
+
+
+def checkin_list_texts(lists) -> dict[int, str]:
+    """Event id → the names of its check-in lists that admit every product, comma-joined.
+    (Lists limited to some products are left out: the store does not record which.)"""
+    names: dict[int, list[str]] = {}
+    for event_id, name, all_products in lists:
+        if all_products:
+            names.setdefault(event_id, []).append(name)
+    return {event_id: ", ".join(found) for event_id, found in names.items()}
+
+
+class ShopLinks:
+    """The buyer's order page and a position's ticket page, as pretix builds them; empty
+    without a shop URL or a secret."""
+
+    def __init__(self, shop_url: str, organizer: str, events) -> None:
+        self.bases = {e.id: f"{shop_url}/{organizer}/{e.slug}" for e in events}
+        self.enabled = bool(shop_url)
+
+    def order(self, event_id: int, code: str, secret: str | None) -> str:
+        if not (self.enabled and secret):
+            return ""
+        return f"{self.bases[event_id]}/order/{code}/{secret}/"
+
+    def position(self, event_id: int, code: str, positionid: int, web_secret: str | None) -> str:
+        if not (self.enabled and web_secret):
+            return ""
+        return f"{self.bases[event_id]}/ticket/{code}/{positionid}/{web_secret}/"
