@@ -7,6 +7,9 @@ from pathlib import Path
 INSTANCE_DIR = Path(os.environ.get("INSTANCE_DIR", Path.cwd() / "instance"))
 
 
+TRUE = ("1", "true", "yes", "on")
+
+
 def _int(name: str, default: int) -> int:
     value = os.environ.get(name)
     return int(value) if value not in (None, "") else default
@@ -65,3 +68,14 @@ class Config:
         # The pages' session cookie (a token's hash): out of scripts' reach, not on cross-site POSTs
         self.SESSION_COOKIE_HTTPONLY = True
         self.SESSION_COOKIE_SAMESITE = "Lax"
+        # Secure on every response when set; otherwise whenever the request came over HTTPS.
+        self.SESSION_COOKIE_SECURE = os.environ.get("SESSION_COOKIE_SECURE", "").lower() in TRUE
+        # The host download URLs name; unset, the request's Host (or a trusted proxy's).
+        self.SERVER_NAME = os.environ.get("SERVER_NAME") or None
+        # How many proxies in front of the app set X-Forwarded-*; 0 believes none.
+        self.TRUSTED_PROXIES = _int("TRUSTED_PROXIES", 0)
+        # A database that does not answer: seconds to connect (and to check a pooled
+        # connection) before giving up, and the longest statement of a web request. Export
+        # jobs have no statement limit; EXPORT_TIMEOUT bounds them.
+        self.DATABASE_CONNECT_TIMEOUT = _int("DATABASE_CONNECT_TIMEOUT", 3)
+        self.DATABASE_STATEMENT_TIMEOUT = _int("DATABASE_STATEMENT_TIMEOUT", 10)

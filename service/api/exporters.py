@@ -66,9 +66,15 @@ def list_exporters(context: ExportContext) -> dict:
 
 
 def read_body() -> dict:
+    """The JSON object of a ``run`` body. A body under another media type is refused (415), as
+    Django REST framework does; one without any Content-Type is read as JSON, since pretix
+    clients may send none. An empty body is no parameters, whatever its type."""
     raw = request.get_data(cache=False)
     if not raw.strip():
         return {}
+    if request.mimetype and request.mimetype != "application/json":
+        detail = f'Unsupported media type "{request.content_type}" in request.'
+        raise ApiError(415, {"detail": detail})
     try:
         data = json.loads(raw)
     except (ValueError, RecursionError) as exc:

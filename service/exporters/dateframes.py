@@ -2,6 +2,8 @@
 
 Validation keeps the text (a frame like ``days_last7`` means something different tomorrow);
 ``resolve`` turns it into a half-open UTC interval at export time, in the event's time zone.
+Frames reaching the first or last representable day (0001-01-01, 9999-12-31) are valid:
+a bound beyond them becomes an open one, which selects the same orders.
 """
 
 from datetime import UTC, date, datetime, time, timedelta
@@ -130,9 +132,23 @@ def resolve(frame: str, timezone: str, now: datetime | None = None):
     now = now or datetime.now(UTC)
     first, last = day_bounds(frame, now.astimezone(tz).date())
 
-    def midnight_utc(day: date) -> datetime:
-        return datetime.combine(day, time.min, tz).astimezone(UTC).replace(tzinfo=None)
-
-    start = midnight_utc(first) if first else None
-    end = midnight_utc(last + timedelta(days=1)) if last else None
+    start = _midnight_utc(first, tz) if first else None
+    end = _midnight_utc(_next_day(last), tz) if last else None
     return start, end
+
+
+def _next_day(day: date) -> date | None:
+    """The day after ``day``; None after 9999-12-31, where no order can be."""
+    return day + timedelta(days=1) if day < date.max else None
+
+
+def _midnight_utc(day: date | None, tz: ZoneInfo) -> datetime | None:
+    """Midnight of ``day`` in ``tz`` as naive UTC; None (an open bound) when it lies outside
+    the years 1 to 9999: a frame from 0001-01-01 east of UTC starts before any order, one
+    to 9999-12-31 west of UTC ends after every order."""
+    if day is None:
+        return None
+    try:
+        return datetime.combine(day, time.min, tz).astimezone(UTC).replace(tzinfo=None)
+    except OverflowError:
+        return None

@@ -1,39 +1,19 @@
 """The engine and session of the data store; one scoped session per request or job."""
 
 from flask import Flask, g
-from sqlalchemy import create_engine, event
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
+from .engine import make_engine, normalize_url  # noqa: F401  (the store's public API)
 from .models import Base
 
 
-def normalize_url(url: str) -> str:
-    """Let operators write ``postgresql://`` and still get the psycopg 3 driver."""
-    for prefix in ("postgresql://", "postgres://"):
-        if url.startswith(prefix):
-            return "postgresql+psycopg://" + url[len(prefix) :]
-    return url
-
-
-def make_engine(url: str) -> Engine:
-    url = normalize_url(url)
-    if url.startswith("sqlite"):
-        engine = create_engine(url, connect_args={"timeout": 30})
-
-        @event.listens_for(engine, "connect")
-        def _sqlite_pragmas(dbapi_connection, _record):
-            cursor = dbapi_connection.cursor()
-            cursor.execute("PRAGMA journal_mode=WAL")
-            cursor.execute("PRAGMA foreign_keys=ON")
-            cursor.close()
-
-        return engine
-    return create_engine(url, pool_pre_ping=True, connect_args={"connect_timeout": 5})
-
-
 def init_app(app: Flask) -> None:
-    engine = make_engine(app.config["DATABASE_URL"])
+    engine = make_engine(
+        app.config["DATABASE_URL"],
+        connect_timeout=app.config["DATABASE_CONNECT_TIMEOUT"],
+        statement_timeout=app.config["DATABASE_STATEMENT_TIMEOUT"],
+    )
     app.extensions["store_engine"] = engine
     app.extensions["store_sessionmaker"] = sessionmaker(engine, expire_on_commit=False)
 

@@ -9,6 +9,7 @@ from flask import Flask
 from . import account, csrf, dashboard, exporter_forms, exports  # noqa: F401  (add routes)
 from .blueprint import blp
 from .presenters import format_time
+from .session_cookie import SessionInterface
 
 SECURITY_HEADERS = {
     # Everything the pages use comes from this site; nothing may frame them.
@@ -37,4 +38,5 @@ def _template_helpers():
 
 
 def init_app(app: Flask) -> None:
+    app.session_interface = SessionInterface()
     app.register_blueprint(blp)

@@ -1,9 +1,9 @@
 """Error pages for people: the same status codes as the API, as HTML instead of JSON.
 
-The app-wide error handlers (``service.api``) ask ``is_page_request`` which one to give.
+The app-wide error handlers (``service.errors``) decide when a page is due.
 """
 
-from flask import render_template, request
+from flask import render_template
 from werkzeug.http import HTTP_STATUS_CODES
 
 MESSAGES = {
@@ -16,10 +16,6 @@ MESSAGES = {
     500: "Something went wrong on our side. Please try again later.",
     503: "The service is temporarily unavailable. Please try again in a moment.",
 }
-
-
-def is_page_request() -> bool:
-    return not request.path.startswith("/api/")
 
 
 def error_page(status: int, message: str | None = None, headers: dict | None = None):

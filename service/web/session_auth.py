@@ -3,6 +3,8 @@
 The session cookie (signed, HttpOnly, SameSite=Lax) holds the token's SHA-256 hash, never the
 token: it is enough to load the token's rights again on every request, so a revoked token
 ends the session at once, and a stolen cookie never reveals a token the API would accept.
+It also holds the id of the session's record in Redis (``server_sessions``): signing out
+deletes the record, so a copy of the cookie is worth nothing afterwards.
 """
 
 from functools import wraps
@@ -11,9 +13,10 @@ from flask import flash, g, redirect, session, url_for
 
 from ..auth import AuthenticationFailed, Principal, authenticate, principal_for_token_hash
 from ..store import get_session
-from . import csrf
+from . import csrf, server_sessions
 
 SESSION_KEY = "token_hash"
+SESSION_ID_KEY = "session_id"
 SESSION_ENDED = "Your session has ended: the token is no longer valid. Sign in with a valid token."
 
 
@@ -26,18 +29,25 @@ def sign_in(token: str) -> Principal | None:
     # A new session on sign-in, so a session planted before it is worth nothing after.
     session.clear()
     session[SESSION_KEY] = principal.token_hash
+    session[SESSION_ID_KEY] = server_sessions.start(principal.token_hash)
     csrf.renew()
     return principal
 
 
 def sign_out() -> None:
+    session_id = session.get(SESSION_ID_KEY)
+    if isinstance(session_id, str):
+        server_sessions.end(session_id)
     session.clear()
 
 
 def current_principal() -> Principal | None:
     """The principal of the session's token, or None (and no session) if it is gone."""
-    token_hash = session.get(SESSION_KEY)
+    token_hash, session_id = session.get(SESSION_KEY), session.get(SESSION_ID_KEY)
     if not isinstance(token_hash, str):
+        return None
+    if not isinstance(session_id, str) or not server_sessions.is_live(session_id, token_hash):
+        session.clear()  # signed out elsewhere, or a copy of a cookie that was signed out
         return None
     principal = principal_for_token_hash(get_session(), token_hash)
     if principal is None:
