@@ -3,6 +3,7 @@
 import sys
 from contextlib import contextmanager
 from pathlib import Path
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import click
 from flask import Flask
@@ -94,21 +95,48 @@ def _progress(total: int, label: str):
         yield bar.update
 
 
+TIMEZONE_REQUIRED = (
+    "--timezone ZONE is required: pretix's \"Order data (JSON)\" does not say the event's "
+    "time zone, and order dates and times are shown in it. Name the zone the event has in "
+    "pretix, e.g. --timezone Europe/Berlin."
+)
+
+
+def _zone(name: str | None) -> str:
+    """The time zone the events get, refused with a message saying why when missing or
+    unknown."""
+    if not name:
+        raise click.UsageError(TIMEZONE_REQUIRED)
+    try:
+        ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise click.BadParameter(f"unknown time zone {name!r}", param_hint="--timezone") from None
+    return name
+
+
 @click.command("import-json")
 @click.argument("organizer_slug")
 @click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
-def import_json(organizer_slug: str, file: Path) -> None:
+@click.option(
+    "--timezone",
+    "zone",
+    metavar="ZONE",
+    help="The events' time zone, e.g. Europe/Berlin (required: the file does not say it).",
+)
+def import_json(organizer_slug: str, file: Path, zone: str | None) -> None:
     """Import FILE, pretix's "Order data (JSON)" export, as a new event of ORGANIZER.
 
     The organizer is created if it does not exist. Nothing is written unless the whole file
-    can be imported.
+    can be imported. The events get the time zone ZONE; fees the file gives no tax get the
+    tax of the event's tax rule. The last line lists what the file could not carry.
     """
     from .store import importer
 
+    zone = _zone(zone)
     create_all(get_engine())
     session = get_session()
     try:
-        job = importer.JsonImport(session, organizer_slug, importer.load(file))
+        job = importer.JsonImport(session, organizer_slug, importer.load(file), zone)
         with _progress(job.order_count, "Checking orders") as advance:
             job.check(advance)
         with _progress(job.order_count, "Writing orders") as advance:
@@ -120,3 +148,7 @@ def import_json(organizer_slug: str, file: Path) -> None:
     created = " (created)" if result.organizer_created else ""
     click.echo(f"organizer: {result.organizer}{created}  events: {', '.join(result.events)}")
     click.echo(counts)
+    click.echo(f"time zone: {zone}")
+    for note in result.notes:
+        click.echo(note)
+    click.echo("Not in the file, so not imported: " + ", ".join(result.missing))

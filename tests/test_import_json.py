@@ -3,7 +3,7 @@
 import copy
 import json
 import uuid
-from decimal import Decimal
+from decimal import ROUND_HALF_UP, Decimal
 from pathlib import Path
 
 import pytest
@@ -32,6 +32,7 @@ from service.store.models import (
     Question,
     QuestionAnswer,
     Quota,
+    TaxRule,
     quota_items,
     quota_variations,
 )
@@ -72,10 +73,12 @@ def store(tmp_path):
         get_engine().dispose()
 
 
-def import_json(app, organizer: str, path: Path):
-    """``flask import-json ORGANIZER PATH``, in an app context as the ``flask`` command has."""
+def import_json(app, organizer: str, path: Path, *, timezone: str | None = "Europe/Berlin"):
+    """``flask import-json ORGANIZER PATH --timezone ZONE``, in an app context as the
+    ``flask`` command has."""
+    zone = [] if timezone is None else ["--timezone", timezone]
     with app.app_context():
-        return app.test_cli_runner().invoke(args=["import-json", organizer, str(path)])
+        return app.test_cli_runner().invoke(args=["import-json", organizer, str(path), *zone])
 
 
 def table_counts(app) -> dict[str, int]:
@@ -110,6 +113,64 @@ def test_the_real_pretix_file_is_imported_completely(store, sample):
     assert counts["quota_items"] == 3 and counts["quota_variations"] == 2
     assert counts["order_payments"] == counts["order_refunds"] == counts["checkins"] == 0
     assert "orders: 300, positions: 588, fees: 104, answers: 488" in result.output
+
+
+def test_without_a_time_zone_the_import_is_refused_saying_so(store):
+    result = import_json(store, "pretixshop", SAMPLE, timezone=None)
+    assert result.exit_code != 0
+    assert "--timezone ZONE is required" in result.output
+    assert "does not say the event's time zone" in result.output
+    assert table_counts(store)["events"] == 0
+
+
+def test_an_unknown_time_zone_is_refused(store):
+    result = import_json(store, "pretixshop", SAMPLE, timezone="Mars/Olympus")
+    assert result.exit_code != 0
+    assert "unknown time zone 'Mars/Olympus'" in result.output
+    assert table_counts(store)["events"] == 0
+
+
+def test_the_event_gets_the_time_zone_named(store):
+    assert import_json(store, "pretixshop", SAMPLE, timezone="America/New_York").exit_code == 0
+    with store.app_context():
+        assert get_session().scalars(select(Event)).one().timezone == "America/New_York"
+
+
+def test_fees_get_the_tax_of_the_events_tax_rule_and_the_import_says_so(store, sample):
+    result = import_json(store, "pretixshop", SAMPLE)
+    assert result.exit_code == 0, result.output
+    fees = [f for o in sample["event"]["orders"] for f in o["fees"]]
+    assert fees and all("tax_rate" not in f for f in fees), "pretix's file names no fee tax"
+    # Every product of the file is taxed at 19 % "VAT".
+    assert {(i["tax_rate"], i["tax_name"]) for i in sample["event"]["items"]} == {("19", "VAT")}
+    assert (
+        f"{len(fees)} fees without tax in the file got the tax of the event's tax rule: VAT 19%"
+        in result.output
+    )
+    with store.app_context():
+        session = get_session()
+        rule = session.scalars(select(TaxRule)).one()
+        assert (rule.name, rule.rate, rule.internal_name) == ("VAT", Decimal("19.00"), None)
+        stored = session.scalars(select(OrderFee).order_by(OrderFee.id)).all()
+        by_value = {Decimal(f["value"]) for f in fees}
+        assert {f.value for f in stored} == by_value
+        for fee in stored:
+            assert fee.tax_rate == Decimal("19.00") and fee.tax_rule_id == rule.id
+            # 19 % included in the gross value, to the cent: 2.50 holds 0.40.
+            expected = (fee.value * 19 / 119).quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)
+            assert fee.tax_value == expected
+        assert {f.tax_value for f in stored if f.value == Decimal("2.50")} == {Decimal("0.40")}
+        positions = session.scalars(select(OrderPosition)).all()
+        assert {p.tax_rule_id for p in positions} == {rule.id}
+
+
+def test_the_import_lists_what_the_file_could_not_carry(store):
+    result = import_json(store, "pretixshop", SAMPLE)
+    assert result.exit_code == 0, result.output
+    last = result.output.strip().splitlines()[-1]
+    assert last.startswith("Not in the file, so not imported: ")
+    for kind in ("payments", "refunds", "check-ins", "invoice addresses", "fees' tax"):
+        assert kind in last, kind
 
 
 def test_the_real_pretix_file_spot_checks(store):
@@ -515,6 +576,10 @@ def test_round_trip_export_import_export(store, redis, tmp_path):
     assert any(o["payments"] for o in after["orders"])
     assert any(o["refunds"] for o in after["orders"])
     assert any(p["checkins"] for o in after["orders"] for p in o["positions"])
+    # Our own file carries payments, refunds and check-ins: the import does not miss them.
+    missing = imported.output.strip().splitlines()[-1]
+    assert "invoice addresses" in missing
+    assert not any(kind in missing for kind in ("payments", "refunds", "check-ins"))
 
 
 def test_an_organizer_level_file_imports_every_event(store, tmp_path):

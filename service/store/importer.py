@@ -5,6 +5,11 @@ Both pretix's file and ours (the ``json`` exporter, which adds ``payments``, ``r
 read. The file's ids are mapped to new ids; keys pretix writes and the store has no place for
 are ignored, and columns pretix does not write get their defaults.
 
+The file does not carry everything an event has: not its time zone (the operator names it),
+not the tax of fees (they get the tax of the event's tax rule), not payments or invoice
+addresses. The import says what it could not take (``ImportResult.missing``) rather than
+storing guesses silently.
+
 Everything is checked before anything is written, and written in one transaction: a refused
 file, or a write that fails, leaves the store exactly as it was. A refusal names the place in
 the file, e.g. ``event.orders[12].positions[0].item: unknown product id 99``.
@@ -16,10 +21,11 @@ past them afterwards.
 
 import json
 import re
+from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
-from decimal import Decimal
+from decimal import ROUND_HALF_UP, Decimal
 from pathlib import Path
 
 from sqlalchemy import func, insert, select, text
@@ -42,6 +48,7 @@ from .models import (
     Question,
     QuestionAnswer,
     Quota,
+    TaxRule,
     quota_items,
     quota_variations,
 )
@@ -63,6 +70,7 @@ PRETIX_NONE = "None"
 MODELS = (
     Organizer,
     Event,
+    TaxRule,
     ItemCategory,
     Item,
     ItemVariation,
@@ -196,6 +204,12 @@ def day(value):
 
 optional_integer = optional(integer)
 optional_timestamp = optional(timestamp)
+
+
+def included_tax(gross: Decimal, rate: Decimal) -> Decimal:
+    """The tax in a gross amount at ``rate`` percent, to the cent (half up, as pretix)."""
+    tax = gross * rate / (100 + rate)
+    return tax.quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)
 
 
 def one_of(choices: tuple[str, ...]):
@@ -339,6 +353,9 @@ ORDER = {
     "locale": _must(text_of(Order.locale)),
     "comment": _must(blank_text_of(Order.comment)),
     "custom_followup_at": _must(optional(day)),
+    "checkin_text": (text_of(Order.checkin_text), None),
+    # pretix's REST API has them; its JSON export does not.
+    "secret": (blank_text_of(Order.secret), None),
     "require_approval": _must(boolean),
     "checkin_attention": _must(boolean),
     "sales_channel": _must(text_of(Order.sales_channel)),
@@ -354,6 +371,9 @@ FEE = {
     "type": _must(text_of(OrderFee.fee_type)),
     "description": _must(blank_text_of(OrderFee.description)),
     "value": _must(money),
+    # Not in pretix's file: without them the fee gets the tax of the event's tax rule.
+    "tax_rate": (optional(tax_rate), None),
+    "tax_value": (optional(money), None),
 }
 POSITION = {
     "id": _must(integer),
@@ -371,6 +391,9 @@ POSITION = {
     "country": _must(text_of(OrderPosition.country)),
     "state": _must(text_of(OrderPosition.state)),
     "secret": _must(text_of(OrderPosition.secret)),
+    "web_secret": (blank_text_of(OrderPosition.web_secret), None),
+    "city": (text_of(OrderPosition.city), None),
+    "pseudonymization_id": (blank_text_of(OrderPosition.pseudonymization_id), None),
     "addon_to": _must(optional_integer),
     # Newer pretix versions only.
     "valid_from": (optional_timestamp, None),
@@ -429,6 +452,36 @@ class ImportResult:
     organizer_created: bool
     events: list[str]
     counts: dict[str, int]
+    # What the import filled in itself, one sentence each.
+    notes: list[str] = field(default_factory=list)
+    # What the file could not carry, so the store does not have it.
+    missing: list[str] = field(default_factory=list)
+
+
+class _Absent:
+    """Which of the values pretix's file may lack were absent anywhere in it."""
+
+    # In the order they are listed; the first ones pretix's file never carries.
+    ALWAYS = ("invoice addresses", "tax rules' internal names and whether prices include tax")
+    KINDS = (
+        "payments",
+        "refunds",
+        "check-ins",
+        "fees' tax",
+        "order secrets (order links)",
+        "ticket page secrets (position order links)",
+        "attendees' cities",
+        "pseudonymization IDs",
+    )
+
+    def __init__(self) -> None:
+        self.found: set[str] = set()
+
+    def note(self, kind: str) -> None:
+        self.found.add(kind)
+
+    def listed(self) -> list[str]:
+        return [*self.ALWAYS[:1], *(k for k in self.KINDS if k in self.found), *self.ALWAYS[1:]]
 
 
 class _Ids:
@@ -464,10 +517,16 @@ class JsonImport:
     ``write`` inserts them and commits, or rolls back on any failure.
     """
 
-    def __init__(self, session: Session, organizer_slug: str, document: dict) -> None:
+    def __init__(
+        self, session: Session, organizer_slug: str, document: dict, timezone: str = "UTC"
+    ) -> None:
         self.session = session
         self.organizer_slug = organizer_slug
         self.document = document
+        # pretix's file does not say the events' time zone: the caller does.
+        self.timezone = timezone
+        self.absent = _Absent()
+        self.fees_taxed: dict[str, int] = {}
         self.ids = _Ids(session)
         self.organizer: Organizer | None = None
         self.new_organizer: dict | None = None
@@ -556,6 +615,7 @@ class JsonImport:
                 "slug": slug,
                 "name": event["name"],
                 "date_from": self._event_date(orders, where),
+                "timezone": self.timezone,
             }
         )
         codes: set[str] = set()
@@ -610,6 +670,11 @@ class JsonImport:
             organizer_created=self.new_organizer is not None,
             events=self.event_slugs,
             counts=self._counts(),
+            notes=[
+                f"{count} fees without tax in the file got the tax of the event's tax rule: {rule}"
+                for rule, count in self.fees_taxed.items()
+            ],
+            missing=self.absent.listed(),
         )
 
     def _insert_rows(self, rows: _Rows) -> None:
@@ -670,12 +735,45 @@ class _Catalogue:
         self.variations: dict[int, dict] = {}
         self.questions: dict[int, int] = {}
         self.checkin_lists: dict[int, int] = {}
+        # A rule per rate and name the products have; fees without tax get ``fee_rule``'s.
+        self.tax_rules: dict[tuple, dict] = {}
+        self.fee_rule: dict | None = None
 
     def read(self, event: dict) -> None:
         self._categories(_list(event["categories"], f"{self.where}.categories"))
         self._items(_list(event["items"], f"{self.where}.items"))
+        self.fee_rule = self._main_tax_rule()
         self._questions(_list(event["questions"], f"{self.where}.questions"))
         self._quotas(_list(event["quotas"], f"{self.where}.quotas"))
+
+    def _tax_rule(self, rate: Decimal, name: str) -> int | None:
+        """The rule for a product's rate and tax name, made on first use; none for a product
+        without tax. The file says neither the rule's internal name nor whether prices
+        include tax: pretix's default, they do."""
+        if not rate and not name:
+            return None
+        key = (rate, name)
+        if key not in self.tax_rules:
+            row = {
+                "id": self.job.ids.take(TaxRule),
+                "event_id": self.event_id,
+                "internal_name": None,
+                "name": name,
+                "rate": rate,
+                "price_includes_tax": True,
+            }
+            self.tax_rules[key] = row
+            self.rows.tables[TaxRule].append(row)
+        return self.tax_rules[key]["id"]
+
+    def _main_tax_rule(self) -> dict | None:
+        """The event's tax rule, as far as the file tells: the one most products use (of
+        equals, the first product's)."""
+        uses = Counter(row["tax_rule_id"] for row in self.items.values() if row["tax_rule_id"])
+        if not uses:
+            return None
+        main = max(uses, key=uses.__getitem__)
+        return next(row for row in self.tax_rules.values() if row["id"] == main)
 
     def _new_id(self, known: dict, file_id: int, where: str, model, what: str) -> int:
         if file_id in known:
@@ -718,6 +816,7 @@ class _Catalogue:
                 "default_price": item["price"],
                 "tax_rate": item["tax_rate"],
                 "tax_name": item["tax_name"],
+                "tax_rule_id": self._tax_rule(item["tax_rate"], item["tax_name"]),
                 "admission": item["admission"],
                 "personalized": item["personalized"],
                 "active": item["active"],
@@ -836,6 +935,7 @@ class _OrderReader:
     """Reads one order of the file into rows of a batch."""
 
     def __init__(self, job, catalogue: _Catalogue, batch: _Rows, where: str, codes: set) -> None:
+        self.job = job
         self.ids = job.ids
         self.catalogue = catalogue
         self.batch = batch
@@ -872,9 +972,18 @@ class _OrderReader:
                 "testmode": order["testmode"],
                 "sales_channel": order["sales_channel"],
                 "customer_identifier": order["customer"],
+                "checkin_text": order["checkin_text"],
+                "secret": order["secret"] or "",
             }
         )
         self.batch.orders += 1
+        for key, kind in (
+            ("secret", "order secrets (order links)"),
+            ("payments", "payments"),
+            ("refunds", "refunds"),
+        ):
+            if key not in source or (key == "secret" and not order["secret"]):
+                self.job.absent.note(kind)
         for index, fee in enumerate(_list(order["fees"], f"{where}.fees")):
             self._fee(order_id, _read(fee, f"{where}.fees[{index}]", FEE))
         self._positions(order_id, _list(order["positions"], f"{where}.positions"))
@@ -882,6 +991,19 @@ class _OrderReader:
         self._refunds(order_id, _list(order["refunds"], f"{where}.refunds"), payments)
 
     def _fee(self, order_id: int, fee: dict) -> None:
+        """A fee, taxed as the file says or else with the event's tax rule (fee values are
+        gross, as the rule's prices)."""
+        rate, tax, rule = fee["tax_rate"], fee["tax_value"], None
+        if rate is None:
+            self.job.absent.note("fees' tax")
+            rule = self.catalogue.fee_rule
+            rate = rule["rate"] if rule else Decimal("0.00")
+            tax = None
+            if rule:
+                label = f"{rule['name']} {rule['rate'].normalize():f}%"
+                self.job.fees_taxed[label] = self.job.fees_taxed.get(label, 0) + 1
+        if tax is None:
+            tax = included_tax(fee["value"], rate)
         self.batch.tables[OrderFee].append(
             {
                 "id": self.ids.take(OrderFee),
@@ -889,9 +1011,10 @@ class _OrderReader:
                 "fee_type": fee["type"],
                 "description": fee["description"],
                 "value": fee["value"],
-                "tax_rate": Decimal("0"),
-                "tax_value": Decimal("0"),
-                "tax_name": "",
+                "tax_rate": rate,
+                "tax_value": tax,
+                "tax_name": rule["name"] if rule else "",
+                "tax_rule_id": rule["id"] if rule else None,
                 "canceled": False,
             }
         )
@@ -902,6 +1025,8 @@ class _OrderReader:
         for index, source in enumerate(sources):
             where = f"{self.where}.positions[{index}]"
             position = _read(source, where, POSITION)
+            if "checkins" not in source:
+                self.job.absent.note("check-ins")
             if position["id"] in new_ids:
                 raise ImportRefused(f"{where}.id", f"duplicate position id {position['id']}")
             new_ids[position["id"]] = self.ids.take(OrderPosition)
@@ -911,6 +1036,13 @@ class _OrderReader:
             self._position(order_id, where, position, new_ids, parents)
 
     def _position(self, order_id, where, position, new_ids, parents) -> None:
+        for key, kind in (
+            ("web_secret", "ticket page secrets (position order links)"),
+            ("city", "attendees' cities"),
+            ("pseudonymization_id", "pseudonymization IDs"),
+        ):
+            if not position[key]:
+                self.job.absent.note(kind)
         catalogue = self.catalogue
         item = catalogue.items.get(position["item"])
         if item is None:
@@ -944,16 +1076,18 @@ class _OrderReader:
             "tax_rate": position["tax_rate"],
             "tax_value": position["tax_value"],
             "tax_name": item["tax_name"],
+            "tax_rule_id": item["tax_rule_id"],
             "attendee_name": position["attendee_name"],
             "attendee_email": position["attendee_email"],
             "company": position["company"],
             "street": position["street"],
             "zipcode": position["zipcode"],
-            "city": None,
+            "city": position["city"],
             "country": position["country"],
             "state": position["state"],
             "secret": position["secret"],
-            "pseudonymization_id": "",
+            "pseudonymization_id": position["pseudonymization_id"] or "",
+            "web_secret": position["web_secret"] or "",
             "addon_to_id": None if addon_to is None else new_ids[addon_to],
             "valid_from": position["valid_from"],
             "valid_until": position["valid_until"],
