@@ -21,7 +21,7 @@ from contextlib import contextmanager
 from flask import has_request_context
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
-from sqlalchemy.exc import DisconnectionError
+from sqlalchemy.exc import InvalidatePoolError
 
 # The client gives the server this long beyond its own statement_timeout to say so.
 GRACE_SECONDS = 2.0
@@ -113,7 +113,9 @@ def install(engine: Engine, connect_timeout: float, statement_timeout: float) ->
         except Exception as exc:
             if fresh:
                 raise  # a new connection that does not answer: the database is unavailable
-            raise DisconnectionError("pooled connection did not answer") from exc
+            # Its siblings in the pool are as stale: the next requests connect afresh
+            # rather than each waiting for a pooled connection first.
+            raise InvalidatePoolError("pooled connection did not answer") from exc
 
     @event.listens_for(engine, "before_cursor_execute")
     def _arm(conn, _cursor, _statement, _parameters, _context, _executemany):
