@@ -8,10 +8,17 @@ from decimal import Decimal
 FORMULA_STARTS = ("=", "+", "-", "@", "|", "%")
 
 
+class Rate(Decimal):
+    """A stored tax rate: pretix writes it without trailing zeros in CSV ("19", "7.5"), and
+    as a number in xlsx."""
+
+
 def csv_text(value) -> str:
     """What a CSV cell must say for a stored value."""
     if value is None:
         return ""
+    if isinstance(value, Rate):
+        return str(value).rstrip("0").rstrip(".") if "." in str(value) else str(value)
     if isinstance(value, Decimal):
         return f"{value:.2f}"
     if isinstance(value, (date, datetime)):

@@ -9,7 +9,7 @@ from decimal import Decimal
 import pytest
 
 from service.exporters import writers
-from service.exporters.base_types import Cents, Table
+from service.exporters.base_types import Cents, Rates, Table
 
 CELLS = [
     None,
@@ -108,7 +108,8 @@ def test_rows_of_different_lengths_are_written_whole(tmp_path):
 
     assert written == expected
     assert counted == 3
-    assert written.splitlines()[2] == b'"b",2.00,"extra"'
+    # pretix writes decimals as text, so the default dialect quotes them.
+    assert written.splitlines()[2] == b'"b","2.00","extra"'
 
 
 def test_money_gets_two_decimals_in_every_batch(tmp_path):
@@ -117,7 +118,7 @@ def test_money_gets_two_decimals_in_every_batch(tmp_path):
         tmp_path / "written.csv", ["a", "b", "c"], rows, writers.DefaultDialect
     )
 
-    assert set(written.splitlines()[1:]) == {b'"","",1.50'}
+    assert set(written.splitlines()[1:]) == {b'"","","1.50"'}
 
 
 def test_a_table_of_column_batches_reads_as_rows_too():
@@ -139,7 +140,18 @@ def test_formula_like_text_in_a_batchs_first_cell_is_defused(tmp_path, first):
     assert columns == written
 
 
-def test_a_column_marked_as_cents_is_written_as_it_is():
+def test_a_column_marked_as_cents_is_written_as_its_text():
     column = Cents((Decimal("12.50"), Decimal("0.00")))
-    assert writers.csv_column(column) is column
-    assert writers.csv_column((Decimal("12.5"),)) == [Decimal("12.50")]
+    assert writers.csv_column(column) == ["12.50", "0.00"]
+    assert writers.csv_column((Decimal("12.5"),)) == ["12.50"]
+
+
+def test_a_column_marked_as_rates_is_written_without_trailing_zeros():
+    column = Rates((Decimal("19.00"), Decimal("7.50"), None, Decimal("0.00")))
+    assert writers.csv_column(column) == ["19", "7.5", None, "0"]
+
+
+def test_whole_numbers_are_bare_and_decimals_quoted_in_the_default_dialect(tmp_path):
+    rows = [["a", 2, Decimal("299.9"), None]]
+    written, _ = written_file(tmp_path / "w.csv", ["x"], rows, writers.DefaultDialect)
+    assert written.splitlines()[1] == b'"a",2,"299.90",""'

@@ -118,10 +118,10 @@ def test_positions_sheet_without_payments_questions_or_checkins(app, bare_event,
         ("BARE2", "1"),
     ]
     assert [r["Status"] for r in rows] == ["paid", "paid", "canceled"]
-    assert [r["Add-on to"] for r in rows] == ["", "1", ""]
+    assert [r["Add-on to position ID"] for r in rows] == ["", "1", ""]
     assert [r["Check-ins"] for r in rows] == ["0", "0", "0"]
     assert [r["Payment providers"] for r in rows] == ["", "", ""]
-    assert list(rows[0])[-1] == "Payment providers"
+    assert list(rows[0])[-3:] == ["Payment providers", "Position order link", "Check-ins"]
 
 
 def test_workbook_without_payments(app, bare_event, tmp_path):
@@ -137,5 +137,5 @@ def test_workbook_without_payments(app, bare_event, tmp_path):
 def test_a_filter_that_leaves_no_order_gives_the_header_alone(app, bare_event, tmp_path, sheet):
     data = export(app, bare_event, f"{sheet}:excel", tmp_path, date_range="2020-01-01/2020-01-02")
 
-    assert data.startswith(b"Order code,")
+    assert data.startswith(b"Event slug,Event name,Order code,")
     assert data.count(b"\r\n") == 1

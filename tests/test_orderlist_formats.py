@@ -37,16 +37,23 @@ from service.store.models import (
 )
 
 from .conftest import Demo, path_of
-from .readback import FORMULA_STARTS, csv_text, xlsx_actual, xlsx_expected
+from .readback import FORMULA_STARTS, Rate, csv_text, xlsx_actual, xlsx_expected
 
 SHEETS = {"orders": "Orders", "positions": "Order positions", "fees": "Order fees"}
 DIALECTS = {"default": ",", "excel": ",", "semicolon": ";"}
 CSV_FORMATS = [f"{sheet}:{dialect}" for sheet in SHEETS for dialect in DIALECTS]
 ALL_FORMATS = ["xlsx", *CSV_FORMATS]
+EVENT = ["Event slug", "Event name"]
 FIRST_COLUMNS = {
-    "orders": ["Order code", "Order total", "Status", "Email", "Phone number", "Order date"],
-    "positions": ["Order code", "Position ID", "Status", "Email", "Phone number", "Order date"],
-    "fees": ["Order code", "Status", "Email", "Phone number", "Order date", "Order time"],
+    "orders": [*EVENT, "Order code", "Order total", "Status", "Email", "Phone number"],
+    "positions": [*EVENT, "Order code", "Position ID", "Status", "Email", "Phone number"],
+    "fees": [*EVENT, "Order code", "Status", "Email", "Phone number", "Order date"],
+}
+# The names pretix gives the payment providers of the demo data.
+PROVIDER_NAMES = {
+    "banktransfer": "Bank transfer",
+    "stripe": "Credit card via Stripe",
+    "paypal": "PayPal",
 }
 XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 STATUS_LABELS = {"n": "pending", "p": "paid", "e": "expired", "c": "canceled"}
@@ -260,11 +267,13 @@ def position_cells(store: Store, order, position) -> dict:
         "Product": store.products[position.item_id],
         "Variation": store.variations.get(position.variation_id),
         "Price": position.price,
-        "Tax rate": position.tax_rate,
+        "Product ID": position.item_id,
+        "Variation ID": position.variation_id,
+        "Tax rate": Rate(position.tax_rate),
         "Tax value": position.tax_value,
         "Attendee name": position.attendee_name,
         "Ticket secret": position.secret,
-        "Add-on to": store.position_numbers.get(position.addon_to_id),
+        "Add-on to position ID": store.position_numbers.get(position.addon_to_id),
     }
     for question in store.questions:
         cells[question.question] = store.answers.get((position.id, question.id))
@@ -279,20 +288,25 @@ def fee_cells(store: Store, order, fee) -> dict:
         "Fee type": FEE_TYPE_LABELS[fee.fee_type],
         "Description": fee.description,
         "Price": fee.value,
-        "Tax rate": fee.tax_rate,
+        "Tax rate": Rate(fee.tax_rate),
     }
 
 
-def expected_rows(store: Store, selection: Selection, sheet: str, *, slugs=False) -> list:
+def expected_rows(store: Store, selection: Selection, sheet: str) -> list:
     if sheet == "orders":
         rows = [(o, order_cells(store, o)) for o in selection.orders]
     elif sheet == "positions":
         rows = [(o, position_cells(store, o, p)) for o, p in selection.positions]
     else:
         rows = [(o, fee_cells(store, o, f)) for o, f in selection.fees]
-    if slugs:
-        return [{"Event slug": store.events[o.event_id].slug, **cells} for o, cells in rows]
-    return [cells for _, cells in rows]
+    return [
+        {
+            "Event slug": store.events[o.event_id].slug,
+            "Event name": store.events[o.event_id].name,
+            **cells,
+        }
+        for o, cells in rows
+    ]
 
 
 def exporter_columns(app, sheet: str, form: dict | None = None, organizer_level=False) -> list:
@@ -379,7 +393,7 @@ def assert_csv_dialect(raw: bytes, dialect: str) -> None:
             written = []
             for cell, kind in zip(cells, kinds, strict=True):
                 if isinstance(kind, float):
-                    assert re.fullmatch(r"-?\d+(\.\d\d)?", cell), f"bare {cell!r} is a number"
+                    assert re.fullmatch(r"-?\d+", cell), f"bare {cell!r} is a whole number"
                     written.append(cell)
                 else:
                     written.append('"' + cell.replace('"', '""') + '"')
@@ -461,7 +475,7 @@ def test_csv_dialect_quotes_delimits_and_ends_lines_as_documented(fmt, export):
 
 
 @pytest.mark.parametrize("sheet_key", list(SHEETS))
-def test_csv_default_leaves_numbers_bare_and_quotes_everything_else(sheet_key, export, store):
+def test_csv_default_leaves_whole_numbers_bare_and_quotes_everything_else(sheet_key, export, store):
     raw = export({"_format": f"{sheet_key}:default"}).data
     # This reader turns unquoted cells into floats and keeps quoted ones as text.
     header, *rows = csv.reader(io.StringIO(raw.decode(), newline=""), quoting=csv.QUOTE_NONNUMERIC)
@@ -469,7 +483,11 @@ def test_csv_default_leaves_numbers_bare_and_quotes_everything_else(sheet_key, e
     assert len(rows) == len(expected)
     for number, (row, cells) in enumerate(zip(rows, expected, strict=True), start=2):
         bare = {column: isinstance(row[header.index(column)], float) for column in cells}
-        numeric = {column: isinstance(value, (Decimal, int)) for column, value in cells.items()}
+        # As pretix: whole numbers bare; money and tax rates, decimals, are quoted text.
+        numeric = {
+            column: isinstance(value, int) and not isinstance(value, bool)
+            for column, value in cells.items()
+        }
         assert bare == numeric, f"row {number}"
 
 
@@ -694,7 +712,7 @@ def test_payment_amounts_add_paid_by_columns_with_net_received_sums(fmt, export,
     response = export({"_format": fmt, "include_payment_amounts": True})
     sheet = sheet_of(response, fmt, "orders")
     providers = sorted({p.provider for ps in store.payments.values() for p in ps})
-    paid_by = [f"Paid by {provider}" for provider in providers]
+    paid_by = [f"Paid by {PROVIDER_NAMES[provider]}" for provider in providers]
     assert len(providers) > 1
     assert sheet.header[-len(paid_by) :] == paid_by
     assert sheet.header == exporter_columns(app, "orders", {"include_payment_amounts": True})
@@ -702,7 +720,7 @@ def test_payment_amounts_add_paid_by_columns_with_net_received_sums(fmt, export,
     expected = [
         {
             "Order code": order.code,
-            **{f"Paid by {p}": store.paid_by(order, p) for p in providers},
+            **{f"Paid by {PROVIDER_NAMES[p]}": store.paid_by(order, p) for p in providers},
         }
         for order in store.orders
     ]
@@ -721,17 +739,14 @@ def test_payment_amount_columns_are_absent_by_default(export):
     ids=["events=[sampleconf]", "no events", "all_events", "slug case-insensitive"],
 )
 @pytest.mark.parametrize("sheet_key", list(SHEETS))
-def test_organizer_level_csv_starts_with_the_event_slug(sheet_key, events, export, app):
+def test_organizer_level_csv_starts_with_the_event_slug_and_name(sheet_key, events, export, app):
     response = export({"_format": f"{sheet_key}:default", **events}, level="organizer")
     assert response.headers["Content-Disposition"] == 'attachment; filename="bigevents_orders.csv"'
     sheet = csv_sheet(response.data, "default")
-    assert sheet.header[: 1 + len(FIRST_COLUMNS[sheet_key])] == [
-        "Event slug",
-        *FIRST_COLUMNS[sheet_key],
-    ]
+    assert sheet.header[: len(FIRST_COLUMNS[sheet_key])] == FIRST_COLUMNS[sheet_key]
     assert sheet.header == exporter_columns(app, sheet_key, organizer_level=True)
     covered = load_store(app, ["sampleconf"] if events.get("events") else None)
-    rows = expected_rows(covered, covered.select(), sheet_key, slugs=True)
+    rows = expected_rows(covered, covered.select(), sheet_key)
     assert_rows_match(sheet, rows)
 
 
@@ -744,7 +759,7 @@ def test_organizer_level_without_events_covers_every_event_of_the_token(export, 
     for sheet_key in SHEETS:
         assert_rows_match(
             sheets[sheet_key],
-            expected_rows(everything, everything.select(), sheet_key, slugs=True),
+            expected_rows(everything, everything.select(), sheet_key),
         )
 
 

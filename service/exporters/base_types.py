@@ -42,7 +42,7 @@ class Rates(tuple):
 
 def format_rate(rate: Decimal) -> str:
     """A tax rate as pretix shows it in texts and CSV cells: "19", not "19.00"."""
-    return f"{rate.normalize():f}" if rate == rate.to_integral() else f"{rate:f}"
+    return f"{rate.normalize():f}"
 
 
 class ExportError(Exception):
