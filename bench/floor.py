@@ -39,6 +39,9 @@ ORDER_COLUMNS = (
     "o.email_known_to_work",
     "o.customer_identifier",
     "o.testmode",
+    "o.invoice_custom_field",
+    "o.checkin_text",
+    "o.secret",
 )
 POSITION_COLUMNS = (
     "p.positionid",
@@ -63,6 +66,8 @@ POSITION_COLUMNS = (
     "p.valid_until",
     "p.addon_to_id",
     "p.canceled",
+    "p.tax_rule_id",
+    "p.web_secret",
 )
 FEE_COLUMNS = (
     "f.fee_type",
@@ -70,6 +75,7 @@ FEE_COLUMNS = (
     "f.value",
     "f.tax_rate",
     "f.tax_name",
+    "f.tax_rule_id",
     "f.tax_value",
     "f.canceled",
 )
