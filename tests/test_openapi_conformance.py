@@ -11,6 +11,7 @@ from collections import Counter
 import schemathesis
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from schemathesis.checks import not_a_server_error
 from schemathesis.specs.openapi.checks import positive_data_acceptance
 
 EXAMPLES_PER_OPERATION = 30
@@ -34,10 +35,14 @@ def steer(drawn):
 
 
 def excluded_checks(case) -> list:
-    """Which bodies ``run`` accepts depends on the exporter named in the path, which one
-    schema cannot say; so a schema-valid body may rightly get 400 there."""
+    """A schema-valid ``run`` body may rightly get 400: the values of choices read from the
+    store (products, check-in lists, event slugs) are typed in the description, not listed,
+    and the ``{identifier}`` operation cannot know which exporter it names. ``/healthz``
+    answers a documented 503 while no worker runs, as in this test."""
     if case.method == "POST" and case.path.endswith("/run/"):
         return [positive_data_acceptance]
+    if case.path == "/healthz":
+        return [not_a_server_error]
     return []
 
 
@@ -57,7 +62,8 @@ def test_every_operation_answers_as_described(app, demo, redis):
             response = case.call_and_validate(
                 headers=demo.headers(), excluded_checks=excluded_checks(case)
             )
-            statuses[(case.method, response.status_code)] += 1
+            if case.path != "/healthz":  # its 503 without workers is the truth
+                statuses[(case.method, response.status_code)] += 1
 
         check()
     # The run reached past authentication into validation, jobs and downloads.

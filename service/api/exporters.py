@@ -5,15 +5,19 @@ import json
 from flask import Response, current_app, jsonify, request, send_file, url_for
 from marshmallow import ValidationError
 
-from .. import files, jobs, records
+from .. import exporters, files, jobs, records
 from ..catalog import ExportContext
 from ..exporters import params
-from . import Blueprint
+from ..exporters.base import CSV_TYPE, XLSX_TYPE
+from ..exporters.json_export import JSON_TYPE
+from ..exporters.mailaddrs import TEXT_TYPE
+from . import Blueprint, run_bodies
 from .context import event_context, find_exporter, organizer_context
 from .errors import ApiError, not_found
 from .pagination import paginate
 from .schemas import (
-    RUN_BODY,
+    EVENT_RUN_BODY,
+    ORGANIZER_RUN_BODY,
     VALIDATION_ERRORS,
     DetailSchema,
     DownloadLinkSchema,
@@ -38,6 +42,21 @@ AUTH_ERRORS = (
     (503, "Redis or the database is unavailable; retry after Retry-After seconds"),
 )
 RETRY_AFTER_SECONDS = 5
+RUN_ERRORS = (
+    (400, "Invalid input parameters"),
+    (404, "Unknown exporter"),
+    (413, "Request body too large"),
+    (415, "A body that is not application/json (a body without Content-Type is read as JSON)"),
+    (429, "Too many exports waiting or running for this token"),
+)
+# What a finished export's download may be, by exporter and format.
+DOWNLOAD = {
+    "description": "The file",
+    "content": {
+        kind: {"schema": {"type": "string", "format": "binary"}}
+        for kind in (XLSX_TYPE, CSV_TYPE, JSON_TYPE, TEXT_TYPE)
+    },
+}
 
 
 def documented(*codes):
@@ -104,7 +123,7 @@ def run(context: ExportContext, identifier: str, download_endpoint: str):
         raise too_many_exports() from exc
     url = url_for(
         download_endpoint,
-        **request.view_args,
+        **{**request.view_args, "identifier": identifier},
         job_id=started.job_id,
         file_id=started.file_id,
         _external=True,
@@ -208,20 +227,15 @@ def event_exporter(organizer: str, event: str, identifier: str):
 
 @blp.route(f"{EVENT}/<identifier>/run/", methods=["POST"])
 @blp.response(202, DownloadLinkSchema)
-@documented(
-    (400, "Invalid input parameters"),
-    (404, "Unknown exporter"),
-    (413, "Request body too large"),
-    (429, "Too many exports waiting or running for this token"),
-)
-@blp.doc(requestBody=RUN_BODY)
+@documented(*RUN_ERRORS)
+@blp.doc(requestBody=EVENT_RUN_BODY)
 def event_run(organizer: str, event: str, identifier: str):
     """Start an export of an event"""
     return run(event_context(organizer, event), identifier, "exporters.event_download")
 
 
 @blp.route(f"{EVENT}/<identifier>/download/<job_id>/<file_id>/", methods=["GET"])
-@blp.response(200, {"type": "string", "format": "binary"}, content_type="application/octet-stream")
+@blp.doc(responses={"200": DOWNLOAD})
 @blp.alt_response(409, schema=ProgressSchema, description="Still waiting or running")
 @blp.alt_response(410, schema=FailureSchema, description="Failed, or started by another token")
 @documented((404, "Unknown or expired"))
@@ -258,20 +272,15 @@ def organizer_exporter(organizer: str, identifier: str):
 
 @blp.route(f"{ORGANIZER}/<identifier>/run/", methods=["POST"])
 @blp.response(202, DownloadLinkSchema)
-@documented(
-    (400, "Invalid input parameters"),
-    (404, "Unknown exporter"),
-    (413, "Request body too large"),
-    (429, "Too many exports waiting or running for this token"),
-)
-@blp.doc(requestBody=RUN_BODY)
+@documented(*RUN_ERRORS)
+@blp.doc(requestBody=ORGANIZER_RUN_BODY)
 def organizer_run(organizer: str, identifier: str):
     """Start an organizer-level export"""
     return run(organizer_context(organizer), identifier, "exporters.organizer_download")
 
 
 @blp.route(f"{ORGANIZER}/<identifier>/download/<job_id>/<file_id>/", methods=["GET"])
-@blp.response(200, {"type": "string", "format": "binary"}, content_type="application/octet-stream")
+@blp.doc(responses={"200": DOWNLOAD})
 @blp.alt_response(409, schema=ProgressSchema, description="Still waiting or running")
 @blp.alt_response(410, schema=FailureSchema, description="Failed, or started by another token")
 @documented((404, "Unknown or expired"))
@@ -287,3 +296,40 @@ def organizer_download(organizer: str, identifier: str, job_id: str, file_id: st
 def organizer_cancel(organizer: str, identifier: str, job_id: str, file_id: str):
     """Cancel a waiting or running organizer-level export (or delete a finished one's file)"""
     return cancel(organizer_context(organizer), identifier, job_id, file_id)
+
+
+# One documented run per exporter ------------------------------------------------------------
+def _document_runs() -> None:
+    """A ``run`` operation of its own for each exporter and level, with the body that
+    exporter takes; the ``<identifier>`` routes above answer every other identifier."""
+    for cls in exporters.for_event():
+        _add_run(cls, f"{EVENT}/{cls.identifier}/run/", "event", _event_scope, True)
+    for cls in exporters.for_organizer():
+        _add_run(cls, f"{ORGANIZER}/{cls.identifier}/run/", "organizer", _organizer_scope, False)
+
+
+def _event_scope(organizer: str, event: str) -> ExportContext:
+    return event_context(organizer, event)
+
+
+def _organizer_scope(organizer: str) -> ExportContext:
+    return organizer_context(organizer)
+
+
+def _add_run(cls, path: str, level: str, context_of, event_level: bool) -> None:
+    identifier = cls.identifier
+
+    def view(**scope):
+        return run(context_of(**scope), identifier, f"exporters.{level}_download")
+
+    view.__name__ = f"{level}_run_{identifier}"
+    view.__doc__ = (
+        f"Start an export: {cls.verbose_name} ({'event' if event_level else 'organizer'})"
+    )
+    view = blp.doc(requestBody=run_bodies.request_body(cls, event_level))(view)
+    view = documented(*RUN_ERRORS)(view)
+    view = blp.response(202, DownloadLinkSchema)(view)
+    blp.route(path, methods=["POST"], endpoint=view.__name__)(view)
+
+
+_document_runs()

@@ -49,24 +49,30 @@ VALIDATION_ERRORS = {
 }
 
 
-RUN_BODY = {
-    "required": True,
-    "description": (
-        "The exporter's parameters, as listed in its `input_parameters`: which are required "
-        "and which values are valid depends on the exporter."
-    ),
-    "content": {
-        "application/json": {
-            "schema": {
-                "type": "object",
-                "properties": {
-                    "_format": {"type": "string"},
-                    "events": {"type": "array", "items": {"type": "string"}},
-                    "all_events": {"type": "boolean"},
-                },
-                "additionalProperties": True,
-            },
-            "example": {"_format": "xlsx"},
-        }
-    },
-}
+def _run_body(properties: dict) -> dict:
+    return {
+        "required": True,
+        "description": (
+            "The exporter's parameters, as listed in its `input_parameters`: which are "
+            "required and which values are valid depends on the exporter, so a body valid "
+            "here may still be refused with 400. The operation of each exporter "
+            "(`.../exporters/orderlist/run/`, ...) describes its body exactly."
+        ),
+        "content": {
+            "application/json": {
+                "schema": {"type": "object", "properties": properties},
+                "example": {"_format": "xlsx"},
+            }
+        },
+    }
+
+
+# At event level there is no choice of events: ``events`` and ``all_events`` are refused.
+EVENT_RUN_BODY = _run_body({"_format": {"type": "string"}})
+ORGANIZER_RUN_BODY = _run_body(
+    {
+        "_format": {"type": "string"},
+        "events": {"type": "array", "items": {"type": "string"}},
+        "all_events": {"type": "boolean"},
+    }
+)
