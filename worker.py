@@ -6,11 +6,8 @@ Run as many as you like: ``python worker.py`` (add ``--burst`` to exit when the 
 import argparse
 import os
 
-from redis import Redis
-from rq import Queue, Worker
-
 from service import create_app
-from service.jobs import schedule_cleanup, warm_up_for_jobs
+from service.jobs.worker import work
 
 
 def main() -> None:
@@ -21,14 +18,7 @@ def main() -> None:
     # Exports are batch work: on a machine shared with the web processes, polls and page
     # views go first. The forked job processes inherit this.
     os.nice(app.config["WORKER_NICENESS"])
-    # No socket timeout here: the worker blocks on Redis while it waits for jobs.
-    connection = Redis.from_url(app.config["REDIS_URL"])
-    queue = Queue(app.config["EXPORT_QUEUE"], connection=connection)
-    with app.app_context():
-        warm_up_for_jobs()
-        schedule_cleanup(queue)
-        # The scheduler runs the periodic cleanup of expired files; no extra process needed.
-        Worker([queue], connection=connection).work(burst=args.burst, with_scheduler=True)
+    work(app, burst=args.burst)
 
 
 if __name__ == "__main__":

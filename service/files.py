@@ -8,6 +8,7 @@ reader never sees half a file and a failed job leaves nothing behind.
 import os
 import time
 import uuid
+from collections.abc import Callable
 from pathlib import Path
 
 from flask import current_app
@@ -53,22 +54,38 @@ def discard_unfinished(file_id: str) -> None:
         discard(path)
 
 
+def file_id_of_partial(name: str) -> str | None:
+    """The export a partial file belongs to: ``.{file id}[.part].partial``."""
+    if not (name.startswith(".") and name.endswith(PARTIAL_SUFFIX)):
+        return None
+    return parse_file_id(name[1:37])
+
+
 def remove_expired(
-    max_age_seconds: float, partial_max_age: float | None = None, now: float | None = None
+    max_age_seconds: float,
+    is_running: Callable[[str], bool],
+    partial_grace_seconds: float = 60,
+    now: float | None = None,
 ) -> int:
-    """Delete results older than ``max_age_seconds`` and partial files older than
-    ``partial_max_age`` (default: the same), left by jobs that died mid-write."""
+    """Delete results older than ``max_age_seconds``, and partial files of exports no
+    longer running (failed, canceled, or whose worker died) once they are
+    ``partial_grace_seconds`` old."""
     now = time.time() if now is None else now
-    partial_max_age = max_age_seconds if partial_max_age is None else partial_max_age
     removed = 0
     for entry in os.scandir(export_dir()):
         if not entry.is_file():
             continue
-        name = entry.name
-        is_result = parse_file_id(name) is not None
-        is_partial = name.startswith(".") and name.endswith(PARTIAL_SUFFIX)
         age = now - entry.stat().st_mtime
-        if (is_result and age > max_age_seconds) or (is_partial and age > partial_max_age):
+        if parse_file_id(entry.name) is not None:
+            expired = age > max_age_seconds
+        else:
+            partial_of = file_id_of_partial(entry.name)
+            expired = (
+                partial_of is not None
+                and age > partial_grace_seconds
+                and not is_running(partial_of)
+            )
+        if expired:
             discard(Path(entry.path))
             removed += 1
     return removed

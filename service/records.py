@@ -65,3 +65,24 @@ def of_token(token_hash: str) -> list[dict]:
     if expired:
         redis.zrem(index, *expired)
     return records
+
+
+def delete(file_id: str) -> None:
+    get_redis().delete(RECORD_KEY.format(file_id=file_id))
+
+
+# KEYS record; ARGV started. A waiting export becomes running once, whoever asks twice.
+START_RUNNING = """
+if redis.call('HGET', KEYS[1], 'state') ~= 'waiting' then
+    return 0
+end
+redis.call('HSET', KEYS[1], 'state', 'running', 'started', ARGV[1])
+return 1
+"""
+
+
+def start_running(file_id: str) -> bool:
+    """Mark a waiting export running; False if it is not waiting (canceled, expired, or
+    already taken by another worker)."""
+    key = RECORD_KEY.format(file_id=file_id)
+    return bool(get_redis().eval(START_RUNNING, 1, key, now_iso()))

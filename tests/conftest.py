@@ -23,6 +23,7 @@ from service.store.demo import generate_demo_data
 from service.store.models import Event, Organizer
 
 from .exporters_for_tests import TEST_EXPORTERS
+from .processes import RedisServer
 
 ROOT = Path(__file__).resolve().parent.parent
 REDIS_URL = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/9")
@@ -204,6 +205,18 @@ def stop_process_group(process: subprocess.Popen) -> None:
         with contextlib.suppress(ProcessLookupError):
             os.killpg(process.pid, signal.SIGKILL)
         process.wait(timeout=10)
+
+
+@pytest.fixture
+def own_redis():
+    """A Redis server of the test's own, that the test may stop and restart."""
+    server = RedisServer()
+    if server.binary is None:
+        pytest.skip("redis-server is not installed")
+    server.start()
+    yield server
+    if server.running():
+        server.stop()
 
 
 @pytest.fixture

@@ -169,7 +169,7 @@ def test_cleanup_deletes_old_files_and_the_download_becomes_404(client, demo, ru
     with app.app_context():
         path = files.result_path(file_id)
         assert path.exists()
-        removed = files.remove_expired(3600, now=time.time() + 2 * 3600)
+        removed = files.remove_expired(3600, lambda _: False, now=time.time() + 2 * 3600)
     assert removed >= 1
     assert not path.exists()
     assert client.get(url, headers=demo.headers()).status_code == 404

@@ -1,0 +1,138 @@
+"""Housekeeping that every worker runs in a loop beside its jobs, so it cannot drop itself:
+
+* presence: each worker says every few seconds that it is alive (``/healthz`` counts these);
+* lines: exports whose worker died are ended and the token's next ones admitted, and an
+  admitted export that never reached the queue is put there;
+* cleanup: every ``CLEANUP_INTERVAL_SECONDS`` one worker of the fleet deletes expired
+  results and the partial files of exports that no longer run.
+
+Each step survives Redis or disk failures: it logs them and tries again next round.
+"""
+
+import logging
+import os
+import socket
+import threading
+import time
+
+from flask import Flask, current_app
+
+from .. import files, records
+from ..redis_conn import get_redis
+from . import line
+from .admission import end_turn
+from .progress import ALIVE_SECONDS, HEARTBEAT_SECONDS, is_alive
+from .queue import enqueue_created
+from .state import ACTIVE_STATES, current_state
+
+WORKERS_KEY = "export-workers"  # sorted set: worker name → last time it said it was alive
+WORKER_FRESH_SECONDS = 3 * HEARTBEAT_SECONDS
+CLEANUP_LOCK_KEY = "export-cleanup:lock"
+CLEANUP_STATS_KEY = "export-cleanup:stats"
+# An admitted export put on the queue by whoever admitted it; if that process died before
+# it could, housekeeping does it after this long.
+ADMITTED_GRACE_SECONDS = 30
+
+log = logging.getLogger(__name__)
+
+
+# Presence ---------------------------------------------------------------------------------
+def say_alive(name: str) -> None:
+    get_redis().zadd(WORKERS_KEY, {name: time.time()})
+
+
+def say_gone(name: str) -> None:
+    get_redis().zrem(WORKERS_KEY, name)
+
+
+def live_workers() -> int:
+    """Workers that said they were alive within the last few heartbeats."""
+    redis = get_redis()
+    now = time.time()
+    redis.zremrangebyscore(WORKERS_KEY, "-inf", now - 24 * 3600)
+    return int(redis.zcount(WORKERS_KEY, now - WORKER_FRESH_SECONDS, "+inf"))
+
+
+# Lines ------------------------------------------------------------------------------------
+def tend_lines() -> None:
+    """End exports whose worker died, and let each token's next exports in."""
+    now = time.time()
+    for token_hash in line.tokens():
+        for file_id, admitted_at in line.admitted(token_hash):
+            record = records.load(file_id)
+            if record is None:
+                end_turn(token_hash, file_id)
+                continue
+            state = current_state(record)  # ends it if its worker died
+            if state.status not in ACTIVE_STATES:
+                end_turn(token_hash, file_id)
+            elif state.status == "waiting" and now - admitted_at > ADMITTED_GRACE_SECONDS:
+                enqueue_created(record["job_id"])
+        for file_id in line.waiting(token_hash):
+            if records.load(file_id) is None:
+                end_turn(token_hash, file_id)
+        end_turn(token_hash)
+
+
+# Cleanup ----------------------------------------------------------------------------------
+def cleanup_expired_exports() -> int:
+    """Delete result files past their TTL and the parts of exports that no longer run."""
+    removed = files.remove_expired(
+        records.ttl_seconds(), is_running=is_alive, partial_grace_seconds=2 * ALIVE_SECONDS
+    )
+    redis = get_redis()
+    pipe = redis.pipeline()
+    pipe.hincrby(CLEANUP_STATS_KEY, "runs", 1)
+    pipe.hincrby(CLEANUP_STATS_KEY, "removed", removed)
+    pipe.hset(CLEANUP_STATS_KEY, "last_run", records.now_iso())
+    pipe.execute()
+    return removed
+
+
+def cleanup_if_due() -> bool:
+    """Run the cleanup if no worker of the fleet has within the interval."""
+    interval = max(1, int(current_app.config["CLEANUP_INTERVAL_SECONDS"]))
+    if not get_redis().set(CLEANUP_LOCK_KEY, worker_name(), nx=True, ex=interval):
+        return False
+    cleanup_expired_exports()
+    return True
+
+
+# The loop ---------------------------------------------------------------------------------
+def worker_name() -> str:
+    return f"{socket.gethostname()}.{os.getpid()}"
+
+
+class Housekeeping:
+    """A daemon thread in the worker's main process (never in a work horse)."""
+
+    def __init__(self, app: Flask) -> None:
+        self.app = app
+        # A short cleanup interval (tests use one second) makes the rounds that short too.
+        self.interval = min(HEARTBEAT_SECONDS, max(1, int(app.config["CLEANUP_INTERVAL_SECONDS"])))
+        self.name = worker_name()
+        self.stopped = threading.Event()
+        self.thread = threading.Thread(target=self._loop, name="housekeeping", daemon=True)
+
+    def start(self) -> "Housekeeping":
+        self.thread.start()
+        return self
+
+    def stop(self) -> None:
+        self.stopped.set()
+        self.thread.join(timeout=self.interval + 5)
+        with self.app.app_context():
+            try:
+                say_gone(self.name)
+            except Exception:
+                log.warning("Could not sign off %s", self.name, exc_info=True)
+
+    def _loop(self) -> None:
+        while not self.stopped.is_set():
+            with self.app.app_context():
+                for step in (lambda: say_alive(self.name), tend_lines, cleanup_if_due):
+                    try:
+                        step()
+                    except Exception as exc:  # Redis or disk away: try again next round
+                        log.warning("Housekeeping step failed: %s", exc)
+            self.stopped.wait(self.interval)

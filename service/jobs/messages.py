@@ -1,0 +1,10 @@
+"""What a client reads when an export did not end with a file."""
+
+INTERNAL_ERROR = "Internal error"
+TIMED_OUT = "Export took too long."
+CANCELED = "Export canceled."
+WORKER_LOST = "The export was interrupted because its worker stopped. Please start it again."
+DISK_FULL = "There is not enough disk space to write the export."
+STORAGE_FAILED = "The export could not be written to storage."
+DATABASE_UNAVAILABLE = "The database could not be reached. Please start the export again."
+DENIED = "You do not have permission to perform this action."

@@ -1,0 +1,178 @@
+"""Running an export in an RQ work horse: write the file, record how it ended, and give
+the token's turn to its next waiting export, however the export ends."""
+
+import errno
+import json
+import logging
+import os
+import resource
+
+from flask import has_app_context
+from rq.timeouts import JobTimeoutException
+from sqlalchemy.exc import DBAPIError, OperationalError
+from sqlalchemy.orm import Session
+
+from .. import exporters, files, records
+from ..auth import principal_for_token_hash
+from ..exporters.base import ExportError, ExportScope
+from ..store import get_engine, get_session
+from ..store.models import Event, Organizer
+from .admission import end_turn
+from .messages import (
+    DATABASE_UNAVAILABLE,
+    DENIED,
+    DISK_FULL,
+    INTERNAL_ERROR,
+    STORAGE_FAILED,
+    TIMED_OUT,
+)
+from .progress import ExportCanceled, Heartbeat, publisher_for
+
+log = logging.getLogger(__name__)
+
+
+def run_export(file_id: str) -> dict | None:
+    """The RQ job: write the export to disk and record where it is."""
+    if has_app_context():
+        return _run_export(file_id)
+    from .. import create_app
+
+    with create_app().app_context():
+        return _run_export(file_id)
+
+
+def _run_export(file_id: str) -> dict | None:
+    record = records.load(file_id)
+    if record is None:
+        return None  # expired, or Redis lost it
+    with Heartbeat(file_id):
+        if not records.start_running(file_id):
+            return None  # canceled while it waited, or another worker has it
+        try:
+            return _write_export(file_id, record)
+        finally:
+            end_turn(record["token_hash"], file_id)
+
+
+def _rebuild_scope(session, record: dict) -> tuple[type, ExportScope]:
+    """Check the token's rights again: they may have changed since ``run``."""
+    principal = principal_for_token_hash(session, record["token_hash"])
+    exporter_cls = exporters.REGISTRY.get(record["exporter"])
+    if principal is None or exporter_cls is None:
+        raise ExportError(DENIED)
+    if str(principal.organizer_id) != record["organizer_id"]:
+        raise ExportError(DENIED)
+    if not principal.has_permission(exporter_cls.required_permission):
+        raise ExportError(DENIED)
+    organizer = session.get(Organizer, principal.organizer_id)
+    event_ids = json.loads(record["event_ids"])
+    events = session.query(Event).filter(Event.id.in_(event_ids)).order_by(Event.slug).all()
+    if len(events) != len(event_ids) or not all(principal.can_see_event(e.id) for e in events):
+        raise ExportError(DENIED)
+    event = events[0] if record["event"] else None
+    return exporter_cls, ExportScope(organizer=organizer, events=list(events), event=event)
+
+
+def warm_up_for_jobs() -> None:
+    """Run once in a worker before it forks job processes: SQLAlchemy learns the database's
+    dialect and compiles the queries each job starts with, and every job's process inherits
+    that instead of spending 10-15 ms on it. No connection is kept: one must never be shared
+    across a fork."""
+    engine = get_engine()
+    try:
+        with Session(engine) as session:
+            principal_for_token_hash(session, "0" * 64)
+            session.get(Organizer, 0)
+            session.query(Event).filter(Event.id.in_([0])).order_by(Event.slug).all()
+    except Exception:  # the store may be down now; jobs will say so when they run
+        log.warning("Could not prepare the store for export jobs", exc_info=True)
+    finally:
+        engine.dispose()
+
+
+def _lost_the_database(error: DBAPIError) -> bool:
+    """Unreachable, gone away, or past its statement timeout: not a fault of the export."""
+    return isinstance(error, OperationalError) or error.connection_invalidated
+
+
+def _storage_message(error: OSError) -> str:
+    return DISK_FULL if error.errno in (errno.ENOSPC, errno.EDQUOT) else STORAGE_FAILED
+
+
+def _write_export(file_id: str, record: dict) -> dict | None:
+    progress = publisher_for(file_id)
+    _ensure_export_dir(file_id)
+    partial = files.partial_path(file_id)
+    try:
+        session = get_session()
+        exporter_cls, scope = _rebuild_scope(session, record)
+        result = exporter_cls(session, scope).write(json.loads(record["params"]), partial, progress)
+        size = os.path.getsize(partial)
+        os.replace(partial, files.result_path(file_id))
+    except ExportCanceled:
+        _discard_parts(file_id)
+        return None
+    except ExportError as exc:
+        _fail(file_id, str(exc))
+        raise
+    except JobTimeoutException:
+        _fail(file_id, TIMED_OUT)
+        raise
+    except OSError as exc:
+        log.exception("Export %s could not be written", file_id)
+        _fail(file_id, _storage_message(exc))
+        raise ExportError(_storage_message(exc)) from exc
+    except DBAPIError as exc:
+        if not _lost_the_database(exc):
+            log.exception("Export %s (%s) failed", file_id, record.get("exporter"))
+            _fail(file_id, INTERNAL_ERROR)
+            raise
+        log.warning("Export %s lost the database: %s", file_id, exc)
+        _fail(file_id, DATABASE_UNAVAILABLE)
+        raise ExportError(DATABASE_UNAVAILABLE) from exc
+    except BaseException:
+        log.exception("Export %s (%s) failed", file_id, record.get("exporter"))
+        _fail(file_id, INTERNAL_ERROR)
+        raise
+    progress.publish(100)
+    records.save(
+        file_id,
+        state="finished",
+        finished=records.now_iso(),
+        filename=result.filename,
+        content_type=result.content_type,
+        size=size,
+        peak_rss_kb=peak_rss_kb(),
+    )
+    return {"filename": result.filename, "size": size}
+
+
+def peak_rss_kb() -> int:
+    """The most memory this process, or a child it waited for (a worksheet writer), held."""
+    return max(
+        resource.getrusage(resource.RUSAGE_SELF).ru_maxrss,
+        resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss,
+    )
+
+
+def _ensure_export_dir(file_id: str) -> None:
+    try:
+        files.export_dir()
+    except OSError as exc:
+        log.exception("EXPORT_DIR is not usable")
+        _fail(file_id, _storage_message(exc))
+        raise ExportError(_storage_message(exc)) from exc
+
+
+def _discard_parts(file_id: str) -> None:
+    """The export's partial file and its writers' parts. Where they cannot be removed now
+    (a read-only directory), the next cleanup removes them."""
+    try:
+        files.discard_unfinished(file_id)
+    except OSError:
+        log.warning("Could not remove the parts of export %s", file_id, exc_info=True)
+
+
+def _fail(file_id: str, message: str) -> None:
+    _discard_parts(file_id)
+    records.save(file_id, state="failed", message=message, finished=records.now_iso())

@@ -1,0 +1,202 @@
+"""Workers outlive Redis outages, housekeeping keeps running, and /healthz counts only
+workers that are alive. Each fault is caused for real."""
+
+import os
+import signal
+import subprocess
+import time
+import uuid
+
+import pytest
+from redis import Redis
+
+from service import create_app, jobs
+
+from .conftest import path_of, wait_for
+from .processes import kill_worker_and_horse
+
+
+def is_gone(response) -> bool:
+    return response.status_code != 409
+
+
+@pytest.fixture
+def outage_app(app, store_url, export_dir, own_redis):
+    """The web app on the test's own Redis server."""
+    return create_app(
+        {
+            "DATABASE_URL": store_url,
+            "EXPORT_QUEUE": app.config["EXPORT_QUEUE"],
+            "REDIS_URL": own_redis.url,
+            "EXPORT_DIR": str(export_dir),
+            "SERVER_NAME": "testserver",
+        }
+    )
+
+
+def start_running_export(client, festival, fmt="xlsx") -> str:
+    response = client.post(festival.run_url(), headers=festival.headers, json={"_format": fmt})
+    url = path_of(response.json["download"])
+    running = wait_for(
+        client,
+        url,
+        festival.headers,
+        lambda r: r.status_code == 409 and r.json["status"] == "running",
+    )
+    assert running.status_code == 409 and running.json["status"] == "running", running.json
+    return url
+
+
+def test_a_busy_worker_outlives_redis_coming_back_empty(
+    outage_app, own_redis, festival, start_worker
+):
+    client = outage_app.test_client()
+    worker = start_worker(REDIS_URL=own_redis.url)
+    url = start_running_export(client, festival)
+
+    own_redis.stop()  # no persistence: it comes back empty
+    time.sleep(3)
+    own_redis.start()
+
+    assert client.get(url, headers=festival.headers).status_code == 404, "the export is gone"
+    response = client.post(
+        festival.run_url(), headers=festival.headers, json={"_format": "fees:default"}
+    )
+    assert response.status_code == 202
+    done = wait_for(client, path_of(response.json["download"]), festival.headers, is_gone, 90, 0.2)
+    assert done.status_code == 200, "the same worker runs the next export"
+    assert worker.poll() is None
+
+
+def test_a_busy_worker_outlives_a_redis_that_hangs_and_its_export_ends_410(
+    outage_app, own_redis, festival, start_worker
+):
+    client = outage_app.test_client()
+    worker = start_worker(REDIS_URL=own_redis.url)
+    url = start_running_export(client, festival)
+
+    os.kill(own_redis.process.pid, signal.SIGSTOP)  # Redis keeps its data, answers nothing
+    time.sleep(jobs.ALIVE_SECONDS + 2)
+    os.kill(own_redis.process.pid, signal.SIGCONT)
+
+    ended = wait_for(client, url, festival.headers, is_gone, 60, 0.5)
+    assert ended.status_code == 410
+    assert ended.json["status"] == "failed" and ended.json["message"]
+    response = client.post(
+        festival.run_url(), headers=festival.headers, json={"_format": "fees:default"}
+    )
+    done = wait_for(client, path_of(response.json["download"]), festival.headers, is_gone, 90, 0.2)
+    assert done.status_code == 200
+    assert worker.poll() is None
+
+
+def test_health_counts_only_live_workers(client, start_worker, monkeypatch):
+    def health():
+        response = client.get("/healthz")
+        return response.status_code, response.json
+
+    status, body = health()
+    assert (status, body["workers"], body["unavailable"]) == (503, 0, ["workers"])
+
+    first, second = start_worker(), start_worker()
+    deadline = time.monotonic() + 20
+    while health()[1]["workers"] < 2 and time.monotonic() < deadline:
+        time.sleep(0.2)
+    assert health() == (200, {**health()[1], "workers": 2, "status": "ok", "unavailable": []})
+
+    kill_worker_and_horse(first)
+    deadline = time.monotonic() + 30
+    while health()[1]["workers"] > 1 and time.monotonic() < deadline:
+        time.sleep(0.5)
+    assert health()[0] == 200 and health()[1]["workers"] == 1
+
+    second.send_signal(signal.SIGTERM)  # a worker that stops says so at once
+    second.wait(timeout=20)
+    status, body = health()
+    assert (status, body["workers"], body["unavailable"]) == (503, 0, ["workers"])
+
+
+def test_cleanup_runs_again_and_again(app, export_dir, start_worker, redis):
+    """Expired results and the parts of exports that no longer run are removed at every
+    round, not just once."""
+    start_worker(CLEANUP_INTERVAL_SECONDS="1")
+    old = time.time() - app.config["EXPORT_TTL_HOURS"] * 3600 - 120
+
+    def make(name: str, age_from: float) -> str:
+        path = export_dir / name
+        path.write_bytes(b"x")
+        os.utime(path, (age_from, age_from))
+        return path
+
+    def runs() -> int:
+        return int(redis.hget("export-cleanup:stats", "runs") or 0)
+
+    deadline = time.monotonic() + 20
+    while runs() < 1 and time.monotonic() < deadline:
+        time.sleep(0.2)
+    removed_later = []
+    for _ in range(3):  # three rounds, each with new leftovers
+        before = runs()
+        expired = make(str(uuid.uuid4()), old)
+        dead_part = make(f".{uuid.uuid4()}.part2.partial", time.time() - 300)
+        live_id = str(uuid.uuid4())
+        redis.set(f"export-alive:{live_id}", "1", ex=60)
+        live_part = make(f".{live_id}.partial", time.time() - 300)
+        deadline = time.monotonic() + 20
+        while runs() <= before and time.monotonic() < deadline:
+            time.sleep(0.2)
+        time.sleep(0.3)
+        assert not expired.exists() and not dead_part.exists()
+        assert live_part.exists(), "a running export keeps its partial file"
+        removed_later.append(live_part)
+    assert runs() >= 4
+
+
+@pytest.fixture
+def small_mount(tmp_path):
+    """A tmpfs that the test can make read-only mid-export, where the machine allows it."""
+    mount_point = tmp_path / "mnt"
+    mount_point.mkdir()
+    mounted = subprocess.run(
+        ["mount", "-t", "tmpfs", "-o", "size=512m", "tmpfs", str(mount_point)],
+        capture_output=True,
+    )
+    if mounted.returncode != 0:
+        pytest.skip(f"cannot mount a tmpfs here: {mounted.stderr.decode().strip()}")
+    yield mount_point
+    subprocess.run(["umount", "-l", str(mount_point)], check=False)
+
+
+def remount(mount_point, mode: str) -> None:
+    subprocess.run(["mount", "-o", f"remount,{mode}", str(mount_point)], check=True)
+
+
+def test_storage_turning_read_only_says_so_and_cleanup_removes_the_parts(
+    client, festival, start_worker, small_mount
+):
+    worker = start_worker(EXPORT_DIR=str(small_mount), CLEANUP_INTERVAL_SECONDS="1")
+    url = start_running_export(client, festival, "positions:default")
+    file_id = url.rstrip("/").rsplit("/", 1)[1]
+    remount(small_mount, "ro")
+    ended = wait_for(client, url, festival.headers, is_gone, 60, 0.2)
+    assert ended.status_code == 410
+    assert ended.json == {"status": "failed", "message": jobs.STORAGE_FAILED}
+    remount(small_mount, "rw")
+    deadline = time.monotonic() + 90
+    while list(small_mount.glob(f".{file_id}*")) and time.monotonic() < deadline:
+        time.sleep(0.5)
+    assert not list(small_mount.glob(f".{file_id}*")), "removed at once, or by the next cleanup"
+    assert worker.poll() is None
+
+
+def test_a_worker_survives_redis_being_away_when_it_starts(own_redis, start_worker):
+    own_redis.stop()
+    worker = start_worker(REDIS_URL=own_redis.url)
+    time.sleep(3)
+    assert worker.poll() is None, "it keeps trying"
+    own_redis.start()
+    connection = Redis.from_url(own_redis.url)
+    deadline = time.monotonic() + 40
+    while not connection.zcard("export-workers") and time.monotonic() < deadline:
+        time.sleep(0.5)
+    assert connection.zcard("export-workers") == 1
