@@ -175,3 +175,17 @@ def test_a_killed_workers_export_ends_410_and_the_next_waiting_one_starts(
     for url in urls[1:]:
         done = wait_for(client, url, festival.headers, lambda r: r.status_code != 409, 180)
         assert done.status_code == 200, done.json
+
+
+def test_the_openapi_description_says_runs_wait_and_only_floods_are_refused(client):
+    spec = client.get("/api/v1/openapi.json").json
+    runs = [
+        operation
+        for path, item in spec["paths"].items()
+        if path.endswith("/run/")
+        for operation in item.values()
+    ]
+    assert runs
+    for operation in runs:
+        assert "wait their turn" in operation["responses"]["202"]["description"]
+        assert "MAX_ACTIVE_EXPORTS_PER_TOKEN" in operation["responses"]["429"]["description"]

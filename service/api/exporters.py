@@ -42,12 +42,22 @@ AUTH_ERRORS = (
     (503, "Redis or the database is unavailable; retry after Retry-After seconds"),
 )
 RETRY_AFTER_SECONDS = 5
+ACCEPTED = (
+    "Accepted, as every valid run is. At most MAX_RUNNING_EXPORTS_PER_TOKEN (2) of a token's "
+    "exports run at once; the others wait their turn, in the order they were started, and "
+    "their download URL answers 409 waiting meanwhile."
+)
+STILL_GOING = "Still waiting (in the token's line or on the queue) or running"
 RUN_ERRORS = (
     (400, "Invalid input parameters"),
     (404, "Unknown exporter"),
     (413, "Request body too large"),
     (415, "A body that is not application/json (a body without Content-Type is read as JSON)"),
-    (429, "Too many exports waiting or running for this token"),
+    (
+        429,
+        "A flood: the token already has MAX_ACTIVE_EXPORTS_PER_TOKEN (20) exports waiting or "
+        "running; retry after Retry-After seconds",
+    ),
 )
 # What a finished export's download may be, by exporter and format.
 DOWNLOAD = {
@@ -226,7 +236,7 @@ def event_exporter(organizer: str, event: str, identifier: str):
 
 
 @blp.route(f"{EVENT}/<identifier>/run/", methods=["POST"])
-@blp.response(202, DownloadLinkSchema)
+@blp.response(202, DownloadLinkSchema, description=ACCEPTED)
 @documented(*RUN_ERRORS)
 @blp.doc(requestBody=EVENT_RUN_BODY)
 def event_run(organizer: str, event: str, identifier: str):
@@ -236,7 +246,7 @@ def event_run(organizer: str, event: str, identifier: str):
 
 @blp.route(f"{EVENT}/<identifier>/download/<job_id>/<file_id>/", methods=["GET"])
 @blp.doc(responses={"200": DOWNLOAD})
-@blp.alt_response(409, schema=ProgressSchema, description="Still waiting or running")
+@blp.alt_response(409, schema=ProgressSchema, description=STILL_GOING)
 @blp.alt_response(410, schema=FailureSchema, description="Failed, or started by another token")
 @documented((404, "Unknown or expired"))
 def event_download(organizer: str, event: str, identifier: str, job_id: str, file_id: str):
@@ -271,7 +281,7 @@ def organizer_exporter(organizer: str, identifier: str):
 
 
 @blp.route(f"{ORGANIZER}/<identifier>/run/", methods=["POST"])
-@blp.response(202, DownloadLinkSchema)
+@blp.response(202, DownloadLinkSchema, description=ACCEPTED)
 @documented(*RUN_ERRORS)
 @blp.doc(requestBody=ORGANIZER_RUN_BODY)
 def organizer_run(organizer: str, identifier: str):
@@ -281,7 +291,7 @@ def organizer_run(organizer: str, identifier: str):
 
 @blp.route(f"{ORGANIZER}/<identifier>/download/<job_id>/<file_id>/", methods=["GET"])
 @blp.doc(responses={"200": DOWNLOAD})
-@blp.alt_response(409, schema=ProgressSchema, description="Still waiting or running")
+@blp.alt_response(409, schema=ProgressSchema, description=STILL_GOING)
 @blp.alt_response(410, schema=FailureSchema, description="Failed, or started by another token")
 @documented((404, "Unknown or expired"))
 def organizer_download(organizer: str, identifier: str, job_id: str, file_id: str):
@@ -328,7 +338,7 @@ def _add_run(cls, path: str, level: str, context_of, event_level: bool) -> None:
     )
     view = blp.doc(requestBody=run_bodies.request_body(cls, event_level))(view)
     view = documented(*RUN_ERRORS)(view)
-    view = blp.response(202, DownloadLinkSchema)(view)
+    view = blp.response(202, DownloadLinkSchema, description=ACCEPTED)(view)
     blp.route(path, methods=["POST"], endpoint=view.__name__)(view)
 
 
