@@ -79,3 +79,11 @@ class Config:
         # jobs have no statement limit; EXPORT_TIMEOUT bounds them.
         self.DATABASE_CONNECT_TIMEOUT = _int("DATABASE_CONNECT_TIMEOUT", 3)
         self.DATABASE_STATEMENT_TIMEOUT = _int("DATABASE_STATEMENT_TIMEOUT", 10)
+        # Scheduled exports: how often each worker looks for due schedules, where their mails
+        # go (without SMTP_URL: .eml files in INSTANCE_DIR/outbox), and the largest file that
+        # is attached rather than linked.
+        self.SCHEDULE_POLL_SECONDS = _int("SCHEDULE_POLL_SECONDS", 60)
+        self.SMTP_URL = os.environ.get("SMTP_URL", "")
+        self.MAIL_FROM = os.environ.get("MAIL_FROM", "Data exports <exports@localhost>")
+        self.MAIL_OUTBOX = os.environ.get("MAIL_OUTBOX", str(INSTANCE_DIR / "outbox"))
+        self.SCHEDULED_EXPORT_MAX_BYTES = _int("SCHEDULED_EXPORT_MAX_BYTES", 20 * 1024 * 1024)

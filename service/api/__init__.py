@@ -14,10 +14,12 @@ def init_app(app: Flask) -> None:
     from .exporters import blp as exporters_blp
     from .exports import blp as exports_blp
     from .health import blp as health_blp
+    from .scheduled_exports import blp as scheduled_exports_blp
 
     api = flask_smorest.Api(app, spec_kwargs={"servers": [{"url": "/"}]})
     api.register_blueprint(exporters_blp)
     api.register_blueprint(exports_blp)
     api.register_blueprint(health_blp)
+    api.register_blueprint(scheduled_exports_blp)
     app.register_blueprint(docs_blp)
     app.extensions["api"] = api

@@ -4,6 +4,7 @@ from flask import Flask, g
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
+from . import schedules  # noqa: F401  (its tables are made by create_all too)
 from .engine import make_engine, normalize_url  # noqa: F401  (the store's public API)
 from .models import Base
 
