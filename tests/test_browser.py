@@ -85,8 +85,9 @@ def bigfest_token(app, demo) -> str:
 
 
 @pytest.fixture
-def page(browser, live_url, bigfest_token):
-    """A signed-in page in a fresh browser context (its own cookies)."""
+def page(redis, browser, live_url, bigfest_token):
+    """A signed-in page in a fresh browser context (its own cookies). Redis is emptied
+    before signing in, not after: the sign-in is recorded there."""
     context = browser.new_context(
         base_url=live_url, accept_downloads=True, viewport={"width": 1280, "height": 800}
     )
