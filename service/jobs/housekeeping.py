@@ -4,7 +4,9 @@
 * lines: exports whose worker died are ended and the token's next ones admitted, and an
   admitted export that never reached the queue is put there;
 * cleanup: every ``CLEANUP_INTERVAL_SECONDS`` one worker of the fleet deletes expired
-  results and the partial files of exports that no longer run.
+  results and the partial files of exports that no longer run;
+* schedules: due scheduled exports are claimed and started, and finished ones mailed
+  (``service.schedules.runner``).
 
 Each step survives Redis or disk failures: it logs them and tries again next round.
 """
@@ -19,6 +21,7 @@ from flask import Flask, current_app
 
 from .. import files, records
 from ..redis_conn import get_redis
+from ..schedules.runner import tend_schedules
 from . import line
 from .admission import end_turn
 from .progress import ALIVE_SECONDS, HEARTBEAT_SECONDS, is_alive
@@ -108,8 +111,13 @@ class Housekeeping:
 
     def __init__(self, app: Flask) -> None:
         self.app = app
-        # A short cleanup interval (tests use one second) makes the rounds that short too.
-        self.interval = min(HEARTBEAT_SECONDS, max(1, int(app.config["CLEANUP_INTERVAL_SECONDS"])))
+        # A short cleanup or schedule interval (tests use one second) makes the rounds that
+        # short too.
+        self.interval = min(
+            HEARTBEAT_SECONDS,
+            max(1, int(app.config["CLEANUP_INTERVAL_SECONDS"])),
+            max(1, int(app.config["SCHEDULE_POLL_SECONDS"])),
+        )
         self.name = worker_name()
         self.stopped = threading.Event()
         self.thread = threading.Thread(target=self._loop, name="housekeeping", daemon=True)
@@ -130,7 +138,8 @@ class Housekeeping:
     def _loop(self) -> None:
         while not self.stopped.is_set():
             with self.app.app_context():
-                for step in (lambda: say_alive(self.name), tend_lines, cleanup_if_due):
+                steps = (lambda: say_alive(self.name), tend_lines, cleanup_if_due, tend_schedules)
+                for step in steps:
                     try:
                         step()
                     except Exception as exc:  # Redis or disk away: try again next round

@@ -6,7 +6,15 @@ Templates live in ``service/templates``, the stylesheet in ``service/static``.
 
 from flask import Flask
 
-from . import account, csrf, dashboard, exporter_forms, exports  # noqa: F401  (add routes)
+from . import (  # noqa: F401  (add routes)
+    account,
+    csrf,
+    dashboard,
+    exporter_forms,
+    exports,
+    schedule_links,
+    schedules,
+)
 from .blueprint import blp
 from .presenters import format_time
 from .session_cookie import SessionInterface
