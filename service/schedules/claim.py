@@ -50,6 +50,7 @@ def claim(
     except IntegrityError:
         session.rollback()
         return None
+    session.expire_all()  # the schedule's next run changed underneath the loaded object
     return run.id
 
 
@@ -62,6 +63,7 @@ def take_over(session: Session, run_id: int, state: str, touched: datetime, now:
         .execution_options(synchronize_session=False)
     )
     session.commit()
+    session.expire_all()  # the store's sessions keep objects over commits; these changed
     return moved.rowcount == 1
 
 
@@ -74,4 +76,5 @@ def move(session: Session, run_id: int, from_state: str, to_state: str, now: dat
         .execution_options(synchronize_session=False)
     )
     session.commit()
+    session.expire_all()  # the store's sessions keep objects over commits; these changed
     return moved.rowcount == 1
