@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: install run test chromium lint format bench clean
+.PHONY: install run test chromium lint format bench faults clean
 
 $(STAMP): setup.cfg pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -49,6 +49,12 @@ bench: $(BENCH_STAMP)
 ## The same for 1k and 10k orders on SQLite only: a minute or two.
 bench-quick: $(BENCH_STAMP)
 	$(BIN)/python -m bench.run --sizes 1000,10000 --backends sqlite
+
+## Disturb a running service on purpose (killed worker, Redis and PostgreSQL away, bad
+## chunked bodies, a flood of runs) and print what clients saw (needs Redis and PostgreSQL
+## on 127.0.0.1, like make test).
+faults: $(BENCH_STAMP)
+	$(BIN)/python -m bench.faults
 
 clean:
 	rm -rf $(VENV) instance .pytest_cache .ruff_cache
