@@ -64,13 +64,17 @@ def run_due(session: Session) -> list[int]:
     """Claim and start every due schedule; the ids of the runs this worker claimed."""
     claimed = []
     now = now_utc()
-    for schedule in claim.due(session, now):
-        due_at = schedule.schedule_next_run
-        next_at = _next_after(session, schedule, due_at)
-        run_id = claim.claim(session, schedule.id, due_at, next_at, now)
-        if run_id is not None:
-            claimed.append(run_id)
-            start_run(session, run_id)
+    for schedule_id, due_at in [(s.id, s.schedule_next_run) for s in claim.due(session, now)]:
+        try:
+            schedule = session.get(ScheduledExport, schedule_id)
+            next_at = _next_after(session, schedule, due_at)
+            run_id = claim.claim(session, schedule_id, due_at, next_at, now)
+            if run_id is not None:
+                claimed.append(run_id)
+                start_run(session, run_id)
+        except Exception:  # one broken schedule must not keep the others from running
+            session.rollback()
+            log.exception("Scheduled export %s could not be started", schedule_id)
     return claimed
 
 
