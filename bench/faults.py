@@ -129,64 +129,48 @@ def worker_killed(drill: Drill, _ctx) -> Outcome:
     return Outcome("worker SIGKILLed mid-export", describe(seen, status, body), seconds, recovered)
 
 
-def redis_restarted_empty(drill: Drill, ctx) -> Outcome:
-    url = drill.run()
-    drill.wait_running(url)
-    began = time.monotonic()
-    ctx["redis"].stop()
-    during = drill.status(url)[0]
-    time.sleep(20)
-    ctx["redis"].start()
-    status, body, seen = drill.final(url)
-    seconds = time.monotonic() - began
-    recovered = drill.workers_alive() and drill.next_export_works()
-    return Outcome(
-        "Redis down 20 s, back empty",
-        f"{during} during → {describe(seen, status, body)}",
-        seconds,
-        recovered,
-    )
+def dependency_away(fault: str, away, back, seconds_away: float):
+    """A fault that takes a dependency away for a while during a running export."""
+
+    def drill_it(drill: Drill, ctx) -> Outcome:
+        url = drill.run()
+        drill.wait_running(url)
+        began = time.monotonic()
+        away(ctx)
+        during = drill.status(url)[0]
+        answered_in = time.monotonic() - began
+        time.sleep(max(0.0, seconds_away - answered_in))
+        back(ctx)
+        status, body, seen = drill.final(url)
+        seconds = time.monotonic() - began
+        recovered = drill.workers_alive() and drill.next_export_works()
+        saw = f"{during} in {answered_in:.1f} s during → {describe(seen, status, body)}"
+        return Outcome(fault, saw, seconds, recovered)
+
+    drill_it.__name__ = fault
+    return drill_it
 
 
-def redis_hung(drill: Drill, ctx) -> Outcome:
-    url = drill.run()
-    drill.wait_running(url)
-    pid = ctx["redis"].process.pid
-    began = time.monotonic()
-    os.kill(pid, signal.SIGSTOP)
-    during = drill.status(url)[0]
-    time.sleep(20)
-    os.kill(pid, signal.SIGCONT)
-    status, body, seen = drill.final(url)
-    seconds = time.monotonic() - began
-    recovered = drill.workers_alive() and drill.next_export_works()
-    return Outcome(
-        "Redis hung 20 s (SIGSTOP)",
-        f"{during} during → {describe(seen, status, body)}",
-        seconds,
-        recovered,
-    )
+def _signal_redis(signum):
+    return lambda ctx: os.kill(ctx["redis"].process.pid, signum)
 
 
-def database_hung(drill: Drill, ctx) -> Outcome:
-    """Longer than the drill's EXPORT_TIMEOUT: the running export must not outlive it."""
-    url = drill.run()
-    drill.wait_running(url)
-    began = time.monotonic()
-    ctx["proxy"].pause()
-    status_during = drill.status(url)[0]
-    answer_seconds = time.monotonic() - began
-    time.sleep(max(0.0, 30 - (time.monotonic() - began)))
-    ctx["proxy"].resume()
-    status, body, seen = drill.final(url, timeout=60)
-    seconds = time.monotonic() - began
-    recovered = drill.workers_alive() and drill.next_export_works()
-    return Outcome(
-        "PostgreSQL hung 30 s mid-export",
-        f"{status_during} in {answer_seconds:.1f} s during → {describe(seen, status, body)}",
-        seconds,
-        recovered,
-    )
+redis_restarted_empty = dependency_away(
+    "Redis down 20 s, back empty",
+    lambda ctx: ctx["redis"].stop(),
+    lambda ctx: ctx["redis"].start(),
+    20,
+)
+redis_hung = dependency_away(
+    "Redis hung 20 s (SIGSTOP)", _signal_redis(signal.SIGSTOP), _signal_redis(signal.SIGCONT), 20
+)
+# Longer than the drill's EXPORT_TIMEOUT: the running export must not outlive it.
+database_hung = dependency_away(
+    "PostgreSQL hung 30 s mid-export",
+    lambda ctx: ctx["proxy"].pause(),
+    lambda ctx: ctx["proxy"].resume(),
+    30,
+)
 
 
 def malformed_chunked(drill: Drill, _ctx) -> Outcome:
@@ -267,7 +251,7 @@ def main(argv=None) -> int:
         drill = Drill(env, processes, workdir, event.token, event)
         outcomes = []
         for fault in FAULTS:
-            print(f"· {fault.__name__.replace('_', ' ')}", file=sys.stderr, flush=True)
+            print(f"· {fault.__name__}", file=sys.stderr, flush=True)
             outcomes.append(fault(drill, {"redis": redis, "proxy": proxy}))
         print(table(outcomes))
         return 0 if all(o.recovered for o in outcomes) else 1

@@ -208,6 +208,28 @@ def stop_process_group(process: subprocess.Popen) -> None:
 
 
 @pytest.fixture
+def tmpfs(tmp_path):
+    """Mounts a tmpfs of the given size (where the machine lets us); all unmounted after."""
+    mounted = []
+
+    def mount(size: str) -> Path:
+        mount_point = tmp_path / f"tmpfs{len(mounted)}"
+        mount_point.mkdir()
+        done = subprocess.run(
+            ["mount", "-t", "tmpfs", "-o", f"size={size}", "tmpfs", str(mount_point)],
+            capture_output=True,
+        )
+        if done.returncode != 0:
+            pytest.skip(f"cannot mount a tmpfs here: {done.stderr.decode().strip()}")
+        mounted.append(mount_point)
+        return mount_point
+
+    yield mount
+    for mount_point in mounted:
+        subprocess.run(["umount", "-l", str(mount_point)], check=False)
+
+
+@pytest.fixture
 def own_redis():
     """A Redis server of the test's own, that the test may stop and restart."""
     server = RedisServer()
