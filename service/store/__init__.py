@@ -43,10 +43,11 @@ def get_engine() -> Engine:
 def create_all(engine: Engine) -> None:
     """The tables, and any column or index a store made by an earlier version lacks
     (``create_all`` adds columns and indexes only with their tables)."""
-    from .upgrade import add_missing_columns
+    from .upgrade import add_missing_columns, relax_not_null
 
     Base.metadata.create_all(engine)
     add_missing_columns(engine)
+    relax_not_null(engine)
     for table in Base.metadata.sorted_tables:
         for index in table.indexes:
             index.create(engine, checkfirst=True)
