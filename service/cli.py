@@ -1,4 +1,5 @@
-"""Operator commands: ``flask --app wsgi init-db | demo-data | create-token | import-json``."""
+"""Operator commands: ``flask --app wsgi init-db | demo-data | create-token | import-json |
+import-pretix``."""
 
 import sys
 from contextlib import contextmanager
@@ -19,6 +20,7 @@ def init_app(app: Flask) -> None:
     app.cli.add_command(demo_data)
     app.cli.add_command(create_token)
     app.cli.add_command(import_json)
+    app.cli.add_command(import_pretix)
 
 
 @click.command("init-db")
@@ -130,7 +132,7 @@ def import_json(organizer_slug: str, file: Path, zone: str | None) -> None:
     can be imported. The events get the time zone ZONE; fees the file gives no tax get the
     tax of the event's tax rule. The last line lists what the file could not carry.
     """
-    from .store import importer
+    from .store.importers import pretix_json as importer
 
     zone = _zone(zone)
     create_all(get_engine())
@@ -152,3 +154,89 @@ def import_json(organizer_slug: str, file: Path, zone: str | None) -> None:
     for note in result.notes:
         click.echo(note)
     click.echo("Not in the file, so not imported: " + ", ".join(result.missing))
+
+
+@click.command("import-pretix")
+@click.argument("organizer_slug")
+@click.option("--url", "base_url", required=True, help="pretix's address, e.g. https://pretix.eu")
+@click.option("--token", required=True, help="A pretix API token of the organizer.")
+@click.option(
+    "--event", "event_slugs", multiple=True, help="Import only these events (default: all)."
+)
+@click.option(
+    "--timeout",
+    default=30.0,
+    show_default=True,
+    type=click.FloatRange(min=0.1),
+    help="Seconds to wait for each answer.",
+)
+def import_pretix(
+    organizer_slug: str, base_url: str, token: str, event_slugs: tuple, timeout: float
+) -> None:
+    """Bring ORGANIZER over from a live pretix through its REST API.
+
+    Reads the organizer, its gift cards, customers, memberships, reusable media and sales
+    channels, and every event (or those named) with catalogue, orders, vouchers, invoices,
+    waiting list, transactions and scans. Objects keep pretix's ids where the store has no
+    row with that id yet; running it again updates the same rows. Nothing is written unless
+    everything could be read and fits.
+    """
+    from .store.importers import ImportRefused, pretix_api, pretix_fetch
+    from .store.importers.pretix_http import PretixClient
+
+    create_all(get_engine())
+    session = get_session()
+    with _Steps("Reading pretix") as bar:
+        client = PretixClient(base_url, token, timeout=timeout)
+        try:
+            fetched = pretix_fetch.fetch(
+                client,
+                organizer_slug,
+                tuple(event_slugs),
+                step=bar.advance,
+                on_events=lambda count: bar.resize(pretix_fetch.steps(count)),
+            )
+        except ImportRefused as exc:
+            raise click.ClickException(str(exc)) from None
+    try:
+        with _Steps("Writing", pretix_api.write_steps(len(fetched.events))) as bar:
+            result = pretix_api.write(
+                session, organizer_slug, fetched, complete=not event_slugs, step=bar.advance
+            )
+        session.commit()
+    except ImportRefused as exc:
+        session.rollback()
+        raise click.ClickException(str(exc)) from None
+    except BaseException:
+        session.rollback()
+        raise
+    created = " (created)" if result.organizer_created else ""
+    click.echo(f"organizer: {result.organizer}{created}  events: {', '.join(result.events)}")
+    click.echo(", ".join(f"{name}: {number}" for name, number in sorted(result.counts.items())))
+
+
+class _Steps:
+    """A progress bar on stderr counting steps, labelled with the current one."""
+
+    def __init__(self, label: str, length: int = 1) -> None:
+        self.bar = click.progressbar(
+            length=length,
+            label=label,
+            file=sys.stderr,
+            item_show_func=lambda item: item,
+        )
+
+    def __enter__(self) -> "_Steps":
+        self.bar.__enter__()
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.bar.__exit__(*exc)
+
+    def resize(self, length: int) -> None:
+        self.bar.length = max(length, self.bar.pos)
+
+    def advance(self, label: str) -> None:
+        self.bar.current_item = label
+        self.bar.length = max(self.bar.length, self.bar.pos + 1)
+        self.bar.update(1)

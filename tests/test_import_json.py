@@ -15,8 +15,9 @@ from service import create_app
 from service.auth import create_team_token
 from service.exporters import REGISTRY, ExportScope
 from service.jobs import get_queue
-from service.store import create_all, get_engine, get_session, importer
+from service.store import create_all, get_engine, get_session
 from service.store.demo import generate_demo_data
+from service.store.importers import pretix_json as importer
 from service.store.models import (
     Checkin,
     CheckinList,

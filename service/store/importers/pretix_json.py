@@ -32,7 +32,7 @@ from sqlalchemy import func, insert, select, text
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
 
-from .models import (
+from ..models import (
     Checkin,
     CheckinList,
     Event,
@@ -52,6 +52,7 @@ from .models import (
     quota_items,
     quota_variations,
 )
+from .refusal import ImportRefused
 
 BATCH_ORDERS = 2000
 SLUG_RE = re.compile(r"^[a-z0-9][a-z0-9.-]*$", re.IGNORECASE)
@@ -91,13 +92,6 @@ Progress = Callable[[int], None]
 
 def _no_progress(_count: int) -> None:
     pass
-
-
-class ImportRefused(Exception):
-    """The file cannot be imported; nothing was written. The message says where and why."""
-
-    def __init__(self, where: str, problem: str) -> None:
-        super().__init__(f"{where}: {problem}" if where else problem)
 
 
 class _Invalid(Exception):
