@@ -8,11 +8,12 @@ import sys
 import time
 import uuid
 from pathlib import Path
+from typing import NamedTuple
 
 import pytest
 from redis import Redis
 from rq import SimpleWorker
-from sqlalchemy import create_engine, text
+from sqlalchemy import create_engine, select, text
 
 from service import create_app
 from service.auth import create_team_token
@@ -154,6 +155,47 @@ def postgres_schemas():
         with admin.begin() as connection:
             connection.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
     admin.dispose()
+
+
+class PretixShop(NamedTuple):
+    """The recording of pretix 2026.8 (``tests/data/pretix-api-n300``) imported with
+    ``import-pretix``: an app on that store, the store's URL and a token of a team with
+    every permission."""
+
+    app: object
+    store_url: str
+    token: str
+
+
+@pytest.fixture(scope="session")
+def pretix_shop(tmp_path_factory) -> PretixShop:
+    """pretix's own organizer ``bigevents`` (events ``sampleconf`` and ``workshopday``),
+    imported once per session into a fresh SQLite store, so that exporters can be compared
+    with what pretix wrote for the same data. Read-only: tests must not change it."""
+    from .pretix_server import TOKEN, PretixServer
+
+    folder = tmp_path_factory.mktemp("pretix_shop")
+    store_url = f"sqlite:///{folder / 'store.db'}"
+    app = create_app(
+        {
+            "TESTING": True,
+            "DATABASE_URL": store_url,
+            "REDIS_URL": REDIS_URL,
+            "EXPORT_DIR": str(folder / "exports"),
+            "EXPORT_QUEUE": f"exports-test-{uuid.uuid4().hex[:8]}",
+            "SERVER_NAME": "testserver",
+            "MAX_ACTIVE_EXPORTS_PER_TOKEN": 100,
+        }
+    )
+    with PretixServer() as server, app.app_context():
+        args = ["import-pretix", "bigevents", "--url", server.url, "--token", TOKEN]
+        result = app.test_cli_runner().invoke(args=args)
+        assert result.exit_code == 0, result.output
+        session = get_session()
+        organizer = session.scalar(select(Organizer).where(Organizer.slug == "bigevents"))
+        token = create_team_token(session, organizer, "pretix shop")
+        session.commit()
+    return PretixShop(app, store_url, token)
 
 
 @pytest.fixture
