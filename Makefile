@@ -58,3 +58,9 @@ faults: $(BENCH_STAMP)
 
 clean:
 	rm -rf $(VENV) instance .pytest_cache .ruff_cache
+
+.PHONY: cluster
+## Web, three worker hosts and Redis/PostgreSQL/S3 in network namespaces of this machine
+## (needs root): exports spread over hosts, a host killed mid-export, a host added.
+cluster: $(BENCH_STAMP)
+	$(BIN)/python -m bench.cluster

@@ -44,7 +44,22 @@ class Config:
             "DATABASE_URL", f"sqlite:///{INSTANCE_DIR / 'service.db'}"
         )
         self.REDIS_URL = os.environ.get("REDIS_URL", "redis://127.0.0.1:6379/0")
-        self.EXPORT_DIR = os.environ.get("EXPORT_DIR", str(INSTANCE_DIR / "exports"))
+        # Results: a directory (EXPORT_STORAGE as a path, or EXPORT_DIR), or S3-compatible
+        # storage (EXPORT_STORAGE=s3://bucket/prefix, S3_ENDPOINT_URL, the AWS_* variables).
+        storage = os.environ.get("EXPORT_STORAGE", "")
+        on_s3 = storage.startswith("s3://")
+        self.EXPORT_STORAGE = storage if on_s3 else ""
+        self.EXPORT_DIR = (storage if storage and not on_s3 else None) or os.environ.get(
+            "EXPORT_DIR", str(INSTANCE_DIR / "exports")
+        )
+        self.S3_ENDPOINT_URL = os.environ.get("S3_ENDPOINT_URL", "")
+        # With S3: where a worker writes unfinished files (default: the system's temp dir).
+        self.EXPORT_SCRATCH_DIR = os.environ.get("EXPORT_SCRATCH_DIR", "")
+        # With S3: downloads answer 302 to a presigned URL valid this long, instead of the file.
+        self.EXPORT_DOWNLOAD_REDIRECT = (
+            os.environ.get("EXPORT_DOWNLOAD_REDIRECT", "").lower() in TRUE
+        )
+        self.EXPORT_DOWNLOAD_URL_SECONDS = _int("EXPORT_DOWNLOAD_URL_SECONDS", 300)
         self.EXPORT_TTL_HOURS = _int("EXPORT_TTL_HOURS", 24)
         self.EXPORT_TIMEOUT = _int("EXPORT_TIMEOUT", 3600)
         self.EXPORT_QUEUE = os.environ.get("EXPORT_QUEUE", "exports")

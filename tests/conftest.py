@@ -330,3 +330,15 @@ def wait_for(client, url: str, headers: dict, until, timeout: float = 60.0, inte
 def path_of(download_url: str) -> str:
     """The path of an absolute download URL, for the test client."""
     return download_url.split("testserver", 1)[1]
+
+
+@pytest.fixture(scope="session")
+def s3_server():
+    """moto's S3 server as a separate process; the AWS variables point boto3 at it."""
+    from .s3_server import CREDENTIALS, S3Server
+
+    for name, value in CREDENTIALS.items():
+        os.environ.setdefault(name, value)
+    server = S3Server().start()
+    yield server
+    server.stop()

@@ -2,7 +2,7 @@
 
 import json
 
-from flask import Response, current_app, jsonify, request, send_file, url_for
+from flask import Response, current_app, jsonify, request, url_for
 from marshmallow import ValidationError
 
 from .. import exporters, files, jobs, records
@@ -11,6 +11,7 @@ from ..exporters import params
 from ..exporters.base import CSV_TYPE, XLSX_TYPE
 from ..exporters.json_export import JSON_TYPE
 from ..exporters.mailaddrs import TEXT_TYPE
+from ..storage.serving import send_result
 from . import Blueprint, run_bodies
 from .context import event_context, find_exporter, organizer_context
 from .errors import ApiError, not_found
@@ -173,19 +174,11 @@ def download(context: ExportContext, identifier: str, job_id: str, file_id: str)
     if record["state"] != "finished":
         # It finished since the record was read: take its file details now.
         record = records.load(record["file_id"]) or record
-    path = files.result_path(record["file_id"])
-    if not path.is_file() or "content_type" not in record:
+    if "content_type" not in record:
         raise not_found()
-    response = send_file(
-        path,
-        mimetype=record["content_type"],
-        as_attachment=True,
-        download_name=record["filename"],
-        conditional=True,
-        etag=True,
-        max_age=0,
-    )
-    response.headers["Content-Disposition"] = attachment(record["filename"])
+    response = send_result(record, attachment(record["filename"]))
+    if response is None:
+        raise not_found()
     return response
 
 

@@ -5,24 +5,29 @@ by sheet; a big CSV sheet by runs of orders. Each child writes its part to a fil
 export, counting rows in shared memory; the parent reports progress from those counters (so a
 cancel is noticed as usual), then puts the parts together. A child's failure becomes the
 parent's: the same ExportError message, or the same OSError errno.
+
+CSV parts are joined by concatenation, which the result storage does best itself (a rename
+and in-kernel copies on local disk, consecutive parts of one upload to S3): inside
+``pieces_left_to_storage`` they are left as the result's pieces (``files.piece_path``).
 """
 
 import csv
-import errno
 import logging
 import multiprocessing
 import multiprocessing.connection
 import os
-import shutil
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from contextvars import ContextVar
 from functools import partial
 from itertools import chain
 from pathlib import Path
 
+from ..files import piece_path
+from ..storage.local import append
 from .base_types import ExportError, Table
 from .writers import write_csv_table
-from .xlsx import WorkbookWriter, sheet_xml
+from .xlsx import WorkbookWriter, continuation_title, sheet_runs, sheet_xml
 
 log = logging.getLogger(__name__)
 
@@ -31,6 +36,19 @@ POLL_SECONDS = 0.05
 
 # A part: writes itself to a path, calling begin(total rows) once and count(n) per n rows.
 Part = Callable[[Path, Callable[[int], None], Callable[[int], None]], None]
+
+
+_LEAVE_PIECES: ContextVar[bool] = ContextVar("leave_pieces", default=False)
+
+
+@contextmanager
+def pieces_left_to_storage() -> Iterator[None]:
+    """CSV parts written in parallel stay separate pieces, for the storage to join."""
+    token = _LEAVE_PIECES.set(True)
+    try:
+        yield
+    finally:
+        _LEAVE_PIECES.reset(token)
 
 
 class PartFailed(Exception):
@@ -151,12 +169,30 @@ def _fraction(done, totals, finished) -> float:
 
 
 # Workbooks: one part per sheet ------------------------------------------------------------------
+def continuation_path(target: Path, number: int) -> Path:
+    """Where a part's ``number``-th worksheet goes: the part's own file for the first,
+    ``….sheet2.partial`` beside it for continuation sheets (cleaned up like it)."""
+    if number == 1:
+        return target
+    return target.with_name(target.name.removesuffix(".partial") + f".sheet{number}.partial")
+
+
 def _sheet_part(make_table: Callable[[], Table], target: Path, begin, count) -> None:
     table = make_table()
     begin(table.total)
-    with open(target, "wb") as handle:
-        for chunk in sheet_xml(chain([table.columns], table.rows), count):
-            handle.write(chunk)
+    runs = sheet_runs(chain([table.columns], table.rows))
+    for number, run in enumerate(runs, start=1):
+        with open(continuation_path(target, number), "wb") as handle:
+            for chunk in sheet_xml(run, count):
+                handle.write(chunk)
+
+
+def _sheet_files(target: Path) -> Iterator[Path]:
+    """The worksheet files a sheet's part wrote, in order."""
+    number = 1
+    while (path := continuation_path(target, number)).exists():
+        yield path
+        number += 1
 
 
 def write_xlsx_in_parallel(
@@ -169,8 +205,14 @@ def write_xlsx_in_parallel(
     parts = [partial(_sheet_part, make_table) for _title, make_table in sheets]
     with parts_written_in_parallel(path, parts, progress, in_child) as files:
         workbook = WorkbookWriter(path)
-        for (title, _make_table), part in zip(sheets, files, strict=True):
-            workbook.add_sheet_file(title, part)
+        try:
+            for (title, _make_table), part in zip(sheets, files, strict=True):
+                for number, sheet in enumerate(_sheet_files(part), start=1):
+                    workbook.add_sheet_file(continuation_title(title, number), sheet)
+        finally:
+            for part in files:
+                for sheet in list(_sheet_files(part))[1:]:
+                    sheet.unlink(missing_ok=True)
         workbook.close()
 
 
@@ -192,26 +234,11 @@ def write_csv_in_parallel(
     are written at the same time and joined in order, with the header once."""
     parts = [partial(_csv_part, make, dialect, i == 0) for i, make in enumerate(tables)]
     with parts_written_in_parallel(path, parts, progress, in_child) as files:
+        if _LEAVE_PIECES.get():
+            for number, part in enumerate(files, start=1):
+                os.replace(part, piece_path(path, number))
+            return
         os.replace(files[0], path)
         with open(path, "ab") as joined:
             for part in files[1:]:
-                _append(part, joined)
-
-
-def _append(source: Path, target) -> None:
-    """``source``'s bytes added to the open file ``target``, copied inside the kernel where
-    it can (``sendfile``), through a buffer where it cannot."""
-    with open(source, "rb") as part:
-        size = os.fstat(part.fileno()).st_size
-        offset = 0
-        try:
-            while offset < size:
-                sent = os.sendfile(target.fileno(), part.fileno(), offset, size - offset)
-                if sent == 0:
-                    break
-                offset += sent
-        except OSError as exc:
-            if exc.errno not in (errno.EINVAL, errno.ENOSYS, errno.ENOTSOCK, errno.EOPNOTSUPP):
-                raise
-        part.seek(offset)
-        shutil.copyfileobj(part, target, 1 << 20)
+                append(part, joined)

@@ -5,12 +5,18 @@ a temporary file until the end; an order export of a big event has hundreds of t
 rows. This writer produces the same cell values and types (checked by reading its files back
 with openpyxl in the tests): numbers as numbers, dates as dates, all text as inline strings
 (so text that looks like a formula stays text), characters XML cannot hold removed.
+
+Excel and LibreOffice open at most 1,048,576 rows per worksheet. A table longer than that
+goes on over continuation sheets, "Order positions (2)", "Order positions (3)", …, each
+starting with the header row.
 """
 
+import shutil
 import zipfile
 from collections.abc import Iterable, Iterator, Sequence
 from datetime import date, datetime, time
 from decimal import Decimal
+from itertools import chain, islice
 from xml.sax.saxutils import quoteattr
 
 from openpyxl.utils import get_column_letter
@@ -24,7 +30,14 @@ _TEXT_TABLE = {c: None for c in range(32) if c not in (9, 10, 13)}
 _TEXT_TABLE.update({ord("&"): "&amp;", ord("<"): "&lt;", ord(">"): "&gt;"})
 TEXT_TABLE = str.maketrans(_TEXT_TABLE)
 
+# Rows per worksheet, the header included: Excel's limit. Read at each call, so that tests
+# may set a small one.
+MAX_SHEET_ROWS = 1_048_576
 DATE_STYLE, DATETIME_STYLE, TIME_STYLE = 1, 2, 3
+# Every zip entry carries this date, not the time of writing: the same data makes the same
+# bytes, on any host and at any time.
+ZIP_DATE = (1980, 1, 1, 0, 0, 0)
+COMPRESS_LEVEL = 1
 ROWS_PER_WRITE = 500
 
 CONTENT_TYPES = """<?xml version="1.0" encoding="UTF-8" standalone="yes"?>
@@ -86,6 +99,36 @@ SHEET_END = "</sheetData></worksheet>"
 def sheet_title(title: str) -> str:
     """Excel's rules: at most 31 characters, none of ``[]:*?/\\``."""
     return title.translate(SHEET_NAME_FORBIDDEN).translate(TEXT_TABLE)[:31] or "Sheet"
+
+
+def continuation_title(title: str, number: int) -> str:
+    """The title of a table's ``number``-th worksheet: the title itself, then "Title (2)", …,
+    shortened so that the number always fits Excel's 31 characters."""
+    title = sheet_title(title)
+    if number == 1:
+        return title
+    suffix = f" ({number})"
+    return title[: 31 - len(suffix)] + suffix
+
+
+def sheet_runs(rows: Iterable[Sequence], max_rows: int | None = None) -> Iterator[Iterator]:
+    """The rows (the first one is the header) cut into runs that each fill at most one
+    worksheet, every run starting with the header. Each run must be read to its end before
+    the next is taken; a table without data rows is one run, the header alone."""
+    max_rows = max_rows or MAX_SHEET_ROWS
+    if max_rows < 2:
+        raise ValueError("a worksheet needs room for the header and a row")
+    rows = iter(rows)
+    header = next(rows, None)
+    if header is None:
+        yield iter(())
+        return
+    first = True
+    for row in rows:
+        first = False
+        yield chain([header, row], islice(rows, max_rows - 2))
+    if first:
+        yield iter([header])
 
 
 def _cell(ref: str, value) -> str:
@@ -157,22 +200,42 @@ def sheet_xml(rows: Iterable[Sequence], on_row=None) -> Iterator[bytes]:
     yield "".join(buffer).encode()
 
 
+def _entry(name: str) -> zipfile.ZipInfo:
+    """A zip entry with the fixed date, compressed like the rest of the workbook."""
+    info = zipfile.ZipInfo(name, date_time=ZIP_DATE)
+    info.compress_type = zipfile.ZIP_DEFLATED
+    info._compresslevel = COMPRESS_LEVEL  # what ZipFile.writestr sets for a plain name
+    info.external_attr = 0o600 << 16
+    return info
+
+
 class WorkbookWriter:
     """Write sheets one after the other with ``add_sheet``, then ``close``."""
 
     def __init__(self, path) -> None:
-        self.zip = zipfile.ZipFile(path, "w", compression=zipfile.ZIP_DEFLATED, compresslevel=1)
+        self.zip = zipfile.ZipFile(
+            path, "w", compression=zipfile.ZIP_DEFLATED, compresslevel=COMPRESS_LEVEL
+        )
         self.titles: list[str] = []
 
-    def add_sheet(self, title: str, rows: Iterable[Sequence], on_row=None) -> None:
-        """Stream ``rows`` (the first one is the header) into a new worksheet."""
-        with self.zip.open(self._next_sheet(title), "w", force_zip64=True) as sheet:
-            for chunk in sheet_xml(rows, on_row):
-                sheet.write(chunk)
+    def add_sheet(
+        self, title: str, rows: Iterable[Sequence], on_row=None, max_rows: int | None = None
+    ) -> None:
+        """Stream ``rows`` (the first one is the header) into a new worksheet, and into
+        continuation sheets past ``max_rows`` (Excel's limit by default)."""
+        for number, run in enumerate(sheet_runs(rows, max_rows), start=1):
+            name = self._next_sheet(continuation_title(title, number))
+            with self.zip.open(_entry(name), "w", force_zip64=True) as sheet:
+                for chunk in sheet_xml(run, on_row):
+                    sheet.write(chunk)
 
     def add_sheet_file(self, title: str, xml_path) -> None:
-        """A worksheet whose XML (from ``sheet_xml``) was written to a file beforehand."""
-        self.zip.write(xml_path, self._next_sheet(title))
+        """A worksheet whose XML (from ``sheet_xml``) was written to a file beforehand;
+        ``title`` is taken as it is (see ``continuation_title``)."""
+        name = self._next_sheet(title)
+        with open(xml_path, "rb") as source:
+            with self.zip.open(_entry(name), "w", force_zip64=True) as sheet:
+                shutil.copyfileobj(source, sheet, 1 << 20)
 
     def _next_sheet(self, title: str) -> str:
         self.titles.append(sheet_title(title))
@@ -181,21 +244,23 @@ class WorkbookWriter:
     def close(self) -> None:
         numbers = range(1, len(self.titles) + 1)
         self.zip.writestr(
-            "[Content_Types].xml",
+            _entry("[Content_Types].xml"),
             CONTENT_TYPES.format(sheets="".join(SHEET_CONTENT_TYPE.format(n=n) for n in numbers)),
         )
-        self.zip.writestr("_rels/.rels", ROOT_RELS)
+        self.zip.writestr(_entry("_rels/.rels"), ROOT_RELS)
         sheets = "".join(
             f'<sheet name={quoteattr(title)} sheetId="{n}" r:id="rId{n}"/>'
             for n, title in zip(numbers, self.titles, strict=True)
         )
-        self.zip.writestr("xl/workbook.xml", WORKBOOK.format(sheets=sheets))
+        self.zip.writestr(_entry("xl/workbook.xml"), WORKBOOK.format(sheets=sheets))
         relations = "".join(
             f'<Relationship Id="rId{n}" '
             'Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/worksheet" '
             f'Target="worksheets/sheet{n}.xml"/>'
             for n in numbers
         )
-        self.zip.writestr("xl/_rels/workbook.xml.rels", WORKBOOK_RELS.format(sheets=relations))
-        self.zip.writestr("xl/styles.xml", STYLES)
+        self.zip.writestr(
+            _entry("xl/_rels/workbook.xml.rels"), WORKBOOK_RELS.format(sheets=relations)
+        )
+        self.zip.writestr(_entry("xl/styles.xml"), STYLES)
         self.zip.close()

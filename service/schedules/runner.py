@@ -276,15 +276,15 @@ def deliver(run_id: int) -> None:
 def _compose(schedule: ScheduledExport, record: dict):
     if record.get("state") != "finished":
         return delivery.empty_mail(schedule), "empty"
-    path = files.result_path(record["file_id"])
-    if not path.is_file():
+    if not files.result_exists(record["file_id"]):
         raise mailer.MailFailed("The export's file expired before it could be mailed.")
     if int(record.get("size") or 0) > current_app.config["SCHEDULED_EXPORT_MAX_BYTES"]:
         secret = links.create(record["file_id"])
         url = f"{schedule.base_url.rstrip('/')}/download/{secret}/"
         expires = _expiry_text(record)
         return delivery.link_mail(schedule, record, url, expires), "sent"
-    return delivery.result_mail(schedule, record, path), "sent"
+    with files.local_copy(record["file_id"]) as path:
+        return delivery.result_mail(schedule, record, path), "sent"
 
 
 def _expiry_text(record: dict) -> str:

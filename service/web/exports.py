@@ -2,9 +2,10 @@
 
 import hmac
 
-from flask import abort, g, redirect, render_template, send_file, url_for
+from flask import abort, g, redirect, render_template, url_for
 
 from .. import files, jobs, records
+from ..storage.serving import send_result
 from .blueprint import blp
 from .presenters import ACTIVE, present
 from .session_auth import signed_in
@@ -38,19 +39,11 @@ def download(file_id: str):
         if state.status == "expired":
             abort(404)
         return redirect(url_for("web.export", file_id=record["file_id"]), code=303)
-    try:
-        response = send_file(
-            files.result_path(record["file_id"]),
-            mimetype=record["content_type"],
-            as_attachment=True,
-            download_name=record["filename"],
-            conditional=True,
-            max_age=0,
-        )
-    except FileNotFoundError:
+    response = send_result(record, attachment(record["filename"]))
+    if response is None:
         abort(404)  # expired between the check and the read
-    response.headers["Content-Disposition"] = attachment(record["filename"])
-    response.headers["Cache-Control"] = "private, no-store"
+    if response.status_code != 302:
+        response.headers["Cache-Control"] = "private, no-store"
     return response
 
 

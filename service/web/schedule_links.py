@@ -4,10 +4,11 @@ No token and no session: the long random secret in the link is the permission, b
 one file and valid until the export expires. Anything else is a plain 404.
 """
 
-from flask import abort, send_file
+from flask import abort
 
-from .. import files, records
+from .. import records
 from ..schedules import links
+from ..storage.serving import send_result
 from .blueprint import blp
 from .exports import attachment
 
@@ -18,18 +19,9 @@ def shared_download(secret: str):
     record = records.load(file_id) if file_id else None
     if record is None or record.get("state") != "finished":
         abort(404)
-    try:
-        response = send_file(
-            files.result_path(record["file_id"]),
-            mimetype=record["content_type"],
-            as_attachment=True,
-            download_name=record["filename"],
-            conditional=True,
-            max_age=0,
-        )
-    except FileNotFoundError:
+    response = send_result(record, attachment(record["filename"]))
+    if response is None:
         abort(404)
-    response.headers["Content-Disposition"] = attachment(record["filename"])
     response.headers["Cache-Control"] = "private, no-store"
     response.headers["Referrer-Policy"] = "no-referrer"
     return response
