@@ -21,13 +21,20 @@ def for_organizer() -> list[type[BaseExporter]]:
 def _load_builtin_exporters() -> None:
     from . import (  # noqa: F401
         checkinlist,
+        dekodi,
         eventdata,
+        giftcardlist,
+        giftcardredemptionlist,
+        giftcardtransactionlist,
+        invoicedata,
         itemdata,
         json_export,
         mailaddrs,
         orderlist,
+        ordertaxeslist,
         paymentlist,
         quotalist,
+        transactions,
     )
 
 
