@@ -8,6 +8,7 @@ import os
 
 from service import create_app
 from service.jobs.worker import work
+from service.store import get_engine
 
 
 def main() -> None:
@@ -18,6 +19,11 @@ def main() -> None:
     # Exports are batch work: on a machine shared with the web processes, polls and page
     # views go first. The forked job processes inherit this.
     os.nice(app.config["WORKER_NICENESS"])
+    with app.app_context():
+        engine = get_engine()
+    # The worker's housekeeping uses the store from a thread; a work horse forked meanwhile
+    # must not take over the parent's pooled connections (their sockets stay the parent's).
+    os.register_at_fork(after_in_child=lambda: engine.dispose(close=False))
     work(app, burst=args.burst)
 
 
