@@ -20,10 +20,13 @@ from typing import NamedTuple
 from sqlalchemy import func, insert, select, text
 from sqlalchemy.orm import Session
 
+from . import demo_shop
 from .models import (
     Checkin,
     CheckinList,
     Event,
+    Invoice,
+    InvoiceLine,
     Item,
     ItemAddOn,
     ItemCategory,
@@ -38,6 +41,8 @@ from .models import (
     QuestionAnswer,
     Quota,
     TaxRule,
+    Transaction,
+    answer_options,
 )
 
 BATCH_SIZE = 5000
@@ -61,7 +66,20 @@ SALES_SECONDS = int((EVENT_START - timedelta(days=1) - SALES_FROM).total_seconds
 LOCATION = "Berlin Congress Center\nAlexanderstraße 11\n10178 Berlin"
 
 # Tables that get rows with explicit ids, in the order their foreign keys need.
-ORDER_MODELS = (Order, OrderPosition, OrderFee, OrderPayment, OrderRefund, QuestionAnswer, Checkin)
+ORDER_MODELS = (
+    Order,
+    OrderPosition,
+    OrderFee,
+    OrderPayment,
+    OrderRefund,
+    QuestionAnswer,
+    Checkin,
+    Invoice,
+    InvoiceLine,
+    Transaction,
+)
+# Link tables filled with the orders (no ids of their own).
+ORDER_LINKS = (answer_options,)
 
 FIRST_NAMES = (
     ("Anna", "anna"),
@@ -278,15 +296,20 @@ def generate_demo_data(
         return DemoResult(organizer.id, event.id, 0)
 
     catalogue = _ensure_catalogue(session, event)
+    demo_shop.ensure_organizer(session, organizer.id, seed)
+    demo_shop.ensure_event(session, organizer.id, event)
     # Secrets come from a generator of their own: the other values stay what they were
     # before orders had secrets.
     rngs = random.Random(seed), random.Random(f"secrets-{seed}")
-    maker = _OrderMaker(*rngs, catalogue, event.id, _IdCounter(session))
+    ids = _IdCounter(session)
+    maker = _OrderMaker(*rngs, catalogue, event.id, ids)
+    shop = demo_shop.ShopRows(session, event, ids.take, seed)
     times = _order_times(maker.rng, orders)
     for start in range(0, orders, BATCH_SIZE):
-        rows = {model: [] for model in ORDER_MODELS}
+        rows = {model: [] for model in ORDER_MODELS + ORDER_LINKS}
         for index in range(start, min(start + BATCH_SIZE, orders)):
             maker.add_order(index, times[index], rows)
+        shop.add(rows)
         _insert(session, rows)
     _reset_sequences(session)
     session.commit()
@@ -924,22 +947,34 @@ def _insert(session: Session, rows: dict[type, list[dict]]) -> None:
     the same rows in about half the time.
     """
     copy = session.get_bind().dialect.name == "postgresql"
-    for model in ORDER_MODELS:
-        if not rows[model]:
-            continue
-        if copy:
-            _copy_rows(session, model.__table__, rows[model])
-        else:
-            session.execute(insert(model.__table__), rows[model])
+    for model in ORDER_MODELS + ORDER_LINKS:
+        table = getattr(model, "__table__", model)
+        # Rows of one kind may differ in their columns (failed scans say more): one
+        # statement per shape.
+        shapes: dict[tuple, list[dict]] = {}
+        for row in rows[model]:
+            shapes.setdefault(tuple(row), []).append(row)
+        for shape in shapes.values():
+            if copy:
+                _copy_rows(session, table, shape)
+            else:
+                session.execute(insert(table), shape)
 
 
 def _copy_rows(session: Session, table, rows: list[dict]) -> None:
+    """COPY sees no model defaults: columns the rows leave out get theirs here."""
     names = list(rows[0])
-    statement = f"COPY {table.name} ({', '.join(names)}) FROM STDIN"
+    defaults = {
+        column.name: column.default.arg
+        for column in table.columns
+        if column.name not in rows[0] and column.default is not None and column.default.is_scalar
+    }
+    statement = f"COPY {table.name} ({', '.join(names + list(defaults))}) FROM STDIN"
+    tail = list(defaults.values())
     cursor = session.connection().connection.driver_connection.cursor()
     with cursor.copy(statement) as copy:
         for row in rows:
-            copy.write_row([row[name] for name in names])
+            copy.write_row([row[name] for name in names] + tail)
 
 
 def _refresh_statistics(session: Session) -> None:
