@@ -7,30 +7,76 @@ With UPDATE_SCREENSHOTS=1 the screenshots go to docs/screenshots/, else to a tem
 
 import os
 import re
+import threading
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 
 import pytest
+from werkzeug.serving import make_server
 
 from service.store import get_session
 from service.store.schedules import ScheduledExport, ScheduleRun
 
 from .schedule_helpers import remove_all_schedules
-from .test_browser import SCREENSHOTS, browser, expect, live_url  # noqa: F401  (fixtures)
 
+CHROMIUM = "/usr/bin/chromium"
+if not os.path.exists(CHROMIUM):
+    pytest.skip(f"{CHROMIUM} is missing (scripts/ensure-chromium.sh)", allow_module_level=True)
+playwright_api = pytest.importorskip("playwright.sync_api")
+expect = playwright_api.expect
+
+SCREENSHOTS = Path(__file__).resolve().parent.parent / "docs" / "screenshots"
 SCHEDULES = "/organizers/bigevents/schedules/"
+LAUNCH_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--no-first-run"]
+
+
+@pytest.fixture(scope="module")
+def live_url(app):
+    server = make_server("127.0.0.1", 0, app, threaded=True)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{server.server_port}"
+    server.shutdown()
+    thread.join(timeout=10)
 
 
 @pytest.fixture
-def page(redis, browser, live_url, demo, app):  # noqa: F811
-    context = browser.new_context(base_url=live_url, viewport={"width": 1280, "height": 720})
-    context.set_default_timeout(15_000)
-    signed_in = context.new_page()
-    signed_in.goto("/login")
-    signed_in.fill("#token", demo.tokens["full"])
-    signed_in.get_by_role("button", name="Sign in").click()
-    expect(signed_in.get_by_role("heading", name="Your exports")).to_be_visible()
-    yield signed_in
-    context.close()
+def in_browser(redis, live_url, demo, app):
+    """Runs ``steps(page)`` signed in, in a thread of its own: Playwright's sync API wants a
+    thread without an event loop, and the other browser tests keep theirs open."""
+
+    def run(steps) -> None:
+        failures = []
+
+        def drive():
+            try:
+                with playwright_api.sync_playwright() as playwright:
+                    browser = playwright.chromium.launch(
+                        executable_path=CHROMIUM, headless=True, args=LAUNCH_ARGS
+                    )
+                    try:
+                        context = browser.new_context(
+                            base_url=live_url, viewport={"width": 1280, "height": 720}
+                        )
+                        context.set_default_timeout(15_000)
+                        page = context.new_page()
+                        page.goto("/login")
+                        page.fill("#token", demo.tokens["full"])
+                        page.get_by_role("button", name="Sign in").click()
+                        expect(page.get_by_role("heading", name="Your exports")).to_be_visible()
+                        steps(page)
+                    finally:
+                        browser.close()
+            except BaseException as exc:  # handed to the test's thread
+                failures.append(exc)
+
+        thread = threading.Thread(target=drive)
+        thread.start()
+        thread.join(timeout=120)
+        if failures:
+            raise failures[0]
+
+    yield run
     remove_all_schedules(app)
 
 
@@ -59,7 +105,11 @@ def add_runs(app, subject: str) -> None:
         session.commit()
 
 
-def test_create_see_edit_pause_and_delete_a_schedule(page, app, shots):
+def test_create_see_edit_pause_and_delete_a_schedule(in_browser, app, shots):
+    in_browser(lambda page: create_see_edit_pause_and_delete(page, app, shots))
+
+
+def create_see_edit_pause_and_delete(page, app, shots):
     page.get_by_role("link", name="Scheduled exports").click()
     expect(page).to_have_url(re.compile(SCHEDULES + "$"))
     page.locator("#schedules-sampleconf").get_by_role("link", name="New schedule").click()
@@ -113,7 +163,11 @@ def test_create_see_edit_pause_and_delete_a_schedule(page, app, shots):
     expect(page.locator(".notice")).to_contain_text("was deleted")
 
 
-def test_an_organizer_level_schedule_has_a_time_zone(page, app):
+def test_an_organizer_level_schedule_has_a_time_zone(in_browser):
+    in_browser(organizer_level_schedule)
+
+
+def organizer_level_schedule(page):
     page.goto(SCHEDULES)
     page.locator("#schedules-_organizer").get_by_role("link", name="New schedule").click()
     page.get_by_role("link", name="Order data", exact=True).click()

@@ -61,7 +61,11 @@ def next_run(text: str, at: time, zone: str, now: datetime | None = None) -> dat
     now = now or datetime.now(UTC)
     local_now = now.astimezone(tz)
     rule = parse(text)
-    if rule._dtstart.tzinfo is not None:  # DTSTART;TZID=…: the dates are what count
+    if "DTSTART" not in text.upper():
+        # Without DTSTART a rule starts when it is read (pretix: the server's clock, in UTC);
+        # reading it at ``now`` keeps the answer a function of ``now``.
+        rule = rule.replace(dtstart=now.astimezone(UTC).replace(tzinfo=None, microsecond=0))
+    elif rule._dtstart.tzinfo is not None:  # DTSTART;TZID=…: the dates are what count
         rule = rule.replace(dtstart=rule._dtstart.replace(tzinfo=None))
     base = local_now.replace(tzinfo=None)
     if local_now.time() < at:
