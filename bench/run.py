@@ -63,6 +63,11 @@ MAX_ACTIVE_EXPORTS = 1000
 # Sheets of the CSV formats, and which rows each format counts.
 CSV_SHEETS = {"orders:default": "orders", "positions:default": "positions"}
 EXTENSIONS = {"xlsx": "xlsx", "json": "json"}
+# The accounting exports, each under its own name, and the rows each writes.
+ACCOUNTING = {
+    "transactions:default": ("transactions", {"_format": "default"}, "transactions"),
+    "invoicedata:invoices": ("invoicedata", {"_format": "invoices:default"}, "invoices"),
+}
 LOAD_TIMEOUT_MARGIN = 60
 
 
@@ -249,9 +254,10 @@ def bench_size(size: dict, event, stack, store, redis, args, workdir: Path, samp
     formats += [("orderlist", {"_format": name}) for name in CSV_SHEETS]
     if "json" in listed:
         formats.append(("json", {}))
+    formats += [(i, body) for i, body, _rows in ACCOUNTING.values() if i in listed]
     xlsx_progress = None
     for identifier, body in formats:
-        name = body.get("_format", identifier)
+        name = export_name(identifier, body)
         # The CSV sheets take seconds: each is timed several times, taking turns with its
         # floor, and compared by the medians (one sample of a few seconds on a shared
         # machine is easily 10% off). The workbook and json are timed once.
@@ -291,7 +297,7 @@ def timed_export_and_floor(
 ) -> tuple[dict, dict | None]:
     """One export end to end through the API, then its floor on the same rows."""
     label = f"{store.backend} {size_label(event.orders)}"
-    name = body.get("_format", identifier)
+    name = export_name(identifier, body)
     client = api.ApiClient(stack.port, event.token)
     base = api.event_path(event.organizer, event.event)
     dest = workdir / f"export-{name.replace(':', '-')}.{EXTENSIONS.get(name, 'csv')}"
@@ -365,7 +371,17 @@ def wait_worker_idle(redis, timeout: float = 120.0) -> None:
     raise BenchError(f"the worker was still busy {timeout:.0f} s after its export was canceled")
 
 
+def export_name(identifier: str, body: dict) -> str:
+    """How the figures name an export: the order list by its format, others by their own."""
+    for name, (other, other_body, _rows) in ACCOUNTING.items():
+        if (identifier, body) == (other, other_body):
+            return name
+    return body.get("_format", identifier)
+
+
 def rows_of(name: str, counts: dict) -> int:
+    if name in ACCOUNTING:
+        return counts[ACCOUNTING[name][2]]
     if name == "xlsx":
         return counts["orders"] + counts["positions"] + counts["fees"]
     return counts[CSV_SHEETS[name]] if name in CSV_SHEETS else counts["orders"]

@@ -152,7 +152,8 @@ def build_event(store, env: dict, orders: int) -> BenchEvent:
 
 
 def event_counts(store, organizer: str, event: str) -> tuple[int, dict[str, int]]:
-    """The event's id and how many orders, positions and fees it has."""
+    """The event's id and how many orders, positions, fees, transactions and invoices it
+    has."""
     p = store.placeholder
     connection = store.connect()
     try:
@@ -171,6 +172,14 @@ def event_counts(store, organizer: str, event: str) -> tuple[int, dict[str, int]
                 (event_id,),
             )
             counts[name] = cursor.fetchone()[0]
+        cursor.execute(
+            f"SELECT COUNT(*) FROM transactions x JOIN orders o ON o.id = x.order_id "
+            f"WHERE o.event_id = {p}",
+            (event_id,),
+        )
+        counts["transactions"] = cursor.fetchone()[0]
+        cursor.execute(f"SELECT COUNT(*) FROM invoices WHERE event_id = {p}", (event_id,))
+        counts["invoices"] = cursor.fetchone()[0]
         cursor.execute(f"SELECT COUNT(*) FROM orders WHERE event_id = {p}", (event_id,))
         counts = {"orders": cursor.fetchone()[0], **counts}
     finally:

@@ -81,7 +81,7 @@ def _payment(p, event, order_code: str) -> dict:
 
 def encode_invoice(row, lines, payments, event) -> dict:
     """One invoice as an NREI record."""
-    invoice = row.Invoice
+    invoice = row
     sign = -1 if invoice.is_cancellation else 1
     gross_total = net_total = Decimal("0.00")
     positions = []
@@ -173,15 +173,15 @@ class DekodiNREIExporter(BaseExporter):
     def _records(self, where, event) -> Iterator[dict]:
         """Invoices by date and number, as pretix orders them."""
         for chunk in store.iter_invoices_by_date(self.session, where):
-            invoice_ids = [row.Invoice.id for row in chunk]
+            invoice_ids = [row.id for row in chunk]
             lines = store.lines_of(self.session, invoice_ids)
             payments = store.payments_of(
-                self.session, [row.Invoice.order_id for row in chunk], store.LISTED_PAYMENT_STATES
+                self.session, [row.order_id for row in chunk], store.LISTED_PAYMENT_STATES
             )
             for row in chunk:
                 yield encode_invoice(
                     row,
-                    lines.get(row.Invoice.id, []),
-                    payments.get(row.Invoice.order_id, []),
+                    lines.get(row.id, []),
+                    payments.get(row.order_id, []),
                     event,
                 )

@@ -158,16 +158,16 @@ class InvoiceDataExporter(MultiSheetListExporter):
         """Chunks of invoices, each with its orders' listed payments."""
         for chunk in store.iter_invoices(self.session, where):
             payments = store.payments_of(
-                self.session, [row.Invoice.order_id for row in chunk], store.LISTED_PAYMENT_STATES
+                self.session, [row.order_id for row in chunk], store.LISTED_PAYMENT_STATES
             )
             yield chunk, payments
 
     def _invoice_rows(self, where) -> Iterator[list]:
         slugs = {e.id: e.slug for e in self.scope.events}
         for chunk, payments in self._chunks(where):
-            totals = store.line_totals(self.session, [row.Invoice.id for row in chunk])
+            totals = store.line_totals(self.session, [row.id for row in chunk])
             for row in chunk:
-                invoice = row.Invoice
+                invoice = row
                 paid = payments.get(invoice.order_id, [])
                 gross, tax = totals.get(invoice.id, (None, None))
                 matching = (
@@ -203,9 +203,9 @@ class InvoiceDataExporter(MultiSheetListExporter):
 
     def _line_rows(self, where) -> Iterator[list]:
         for chunk, payments in self._chunks(where):
-            lines = store.lines_of(self.session, [row.Invoice.id for row in chunk])
+            lines = store.lines_of(self.session, [row.id for row in chunk])
             for row in chunk:
-                invoice = row.Invoice
+                invoice = row
                 providers = payment_providers.listed_names(
                     p.provider for p in payments.get(invoice.order_id, [])
                 )

@@ -79,7 +79,7 @@ class TransactionListExporter(ListExporter):
         items, variations, rules = store.catalogue_names(self.session, event_ids)
         for chunk in chunks:
             for row in chunk:
-                t, event = row.Transaction, events[row.event_id]
+                t, event = row, events[row.event_id]
                 ordered = clock.local(row.order_datetime)
                 happened = clock.local(t.datetime)
                 yield [

@@ -56,8 +56,8 @@ def count_lines(session: Session, where: InvoiceFilter) -> int:
 
 
 def iter_invoices(session: Session, where: InvoiceFilter) -> Iterator[list]:
-    """Chunks of invoices by number, each with its order's code, email and date, and the
-    number of the invoice it cancels."""
+    """Chunks of invoices by number (plain rows), each with its order's code, email and
+    date, and the number of the invoice it cancels."""
     keys = [SortKey(Invoice.number), SortKey(Invoice.id)]
     yield from iter_keyset(session, _with_order(where), keys)
 
@@ -72,7 +72,7 @@ def _with_order(where: InvoiceFilter):
     refers = aliased(Invoice)
     return (
         select(
-            Invoice,
+            *Invoice.__table__.c,
             Order.code.label("order_code"),
             Order.email.label("order_email"),
             Order.datetime.label("order_datetime"),
@@ -98,15 +98,15 @@ def line_totals(session: Session, invoice_ids: list[int]) -> dict[int, tuple]:
     return {invoice_id: (gross, tax) for invoice_id, gross, tax in rows}
 
 
-def lines_of(session: Session, invoice_ids: list[int]) -> dict[int, list[InvoiceLine]]:
-    """Invoice id → its lines by line number."""
+def lines_of(session: Session, invoice_ids: list[int]) -> dict[int, list]:
+    """Invoice id → its lines (plain rows) by line number."""
     lines = defaultdict(list)
     query = (
-        select(InvoiceLine)
+        select(*InvoiceLine.__table__.c)
         .where(InvoiceLine.invoice_id.in_(invoice_ids))
         .order_by(InvoiceLine.invoice_id, InvoiceLine.position, InvoiceLine.id)
     )
-    for line in session.scalars(query):
+    for line in session.execute(query):
         lines[line.invoice_id].append(line)
     return lines
 

@@ -30,10 +30,11 @@ def count_transactions(session: Session, event_ids, start=None, end=None) -> int
 
 
 def iter_transactions(session: Session, event_ids, start=None, end=None) -> Iterator[list]:
-    """Chunks of transactions by (time, id), each with its order's event, code and date."""
+    """Chunks of transactions by (time, id), each with its order's event, code and date,
+    as plain rows (no ORM objects: there may be millions)."""
     query = (
         select(
-            Transaction,
+            *Transaction.__table__.c,
             Order.event_id.label("event_id"),
             Order.code.label("order_code"),
             Order.datetime.label("order_datetime"),

@@ -16,7 +16,11 @@ class Transaction(Base):
     (``fee_type``), ``count`` times (-1 when taken away)."""
 
     __tablename__ = "transactions"
-    __table_args__ = (Index("ix_transactions_order_datetime", "order_id", "datetime", "id"),)
+    __table_args__ = (
+        Index("ix_transactions_order_datetime", "order_id", "datetime", "id"),
+        # The transaction export walks them by time in key-set chunks.
+        Index("ix_transactions_datetime_id", "datetime", "id"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     order_id: Mapped[int] = mapped_column(ForeignKey("orders.id"))
