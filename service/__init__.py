@@ -15,7 +15,7 @@ def create_app(overrides: dict | None = None) -> Flask:
     app.json.sort_keys = False
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
 
-    from . import api, cli, errors, proxies, redis_conn, request_body, store, web
+    from . import api, cli, errors, operators, proxies, redis_conn, request_body, store, web
 
     proxies.init_app(app)
     store.init_app(app)
@@ -23,6 +23,7 @@ def create_app(overrides: dict | None = None) -> Flask:
     request_body.init_app(app)
     api.init_app(app)
     web.init_app(app)
+    operators.init_app(app)
     cli.init_app(app)
     errors.init_app(app)  # last: replaces the API extension's JSON-only handler
     return app

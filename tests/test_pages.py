@@ -19,7 +19,7 @@ from service import files, jobs, records
 from service.auth import create_team_token, hash_token
 from service.exporters import dateframes
 from service.store import get_session
-from service.store.models import Organizer, TeamAPIToken
+from service.store.models import Event, Organizer, TeamAPIToken
 
 EVENT_PAGE = "/organizers/bigevents/events/sampleconf/exporters/"
 ORGANIZER_PAGE = "/organizers/bigevents/exporters/"
@@ -37,6 +37,7 @@ class Page(HTMLParser):
         self.inputs: dict[str, dict] = {}
         self.metas: list[dict] = []
         self.links: list[str] = []
+        self.choices: dict[str, list[dict]] = {}  # checkboxes and radios by name
         self._select = None
         self.feed(html)
 
@@ -51,6 +52,8 @@ class Page(HTMLParser):
                 self._select["selected"].append(attrs.get("value"))
         elif tag == "input" and "name" in attrs:
             self.inputs.setdefault(attrs["name"], attrs)
+            if attrs.get("type") in ("checkbox", "radio"):
+                self.choices.setdefault(attrs["name"], []).append(attrs)
         elif tag == "meta":
             self.metas.append(attrs)
         elif tag == "a" and "href" in attrs:
@@ -109,7 +112,9 @@ class Pages:
         """Submit an exporter form; returns the started export's file id."""
         response = self.post(url, {"_format": "orders:default", **(data or {})})
         assert response.status_code == 303, text_of(response)
-        match = re.fullmatch(r"/exports/([0-9a-f-]{36})", response.headers["Location"])
+        match = re.fullmatch(
+            r"/exports/([0-9a-f-]{36})\?download=auto", response.headers["Location"]
+        )
         assert match, response.headers["Location"]
         return match.group(1)
 
@@ -150,7 +155,7 @@ def exports_of(app, token: str) -> list[dict]:
 
 def row_of(response, file_id: str) -> str:
     match = re.search(
-        rf'<tr class="export" id="export-{file_id}">(.*?)</tr>', text_of(response), re.S
+        rf'<tr class="export" id="export-{file_id}"[^>]*>(.*?)</tr>', text_of(response), re.S
     )
     assert match, f"no row for {file_id}"
     return match.group(1)
@@ -264,7 +269,7 @@ def test_the_session_cookie_is_signed_httponly_and_samesite_lax(app, client, dem
 
 def test_the_token_never_appears_in_a_page_or_url(pages, demo, run_jobs):
     token = demo.tokens["full"]
-    responses = [pages.get("/"), pages.get(EVENT_PAGE), pages.get(ORGANIZER_PAGE)]
+    responses = [pages.get("/"), pages.get(EVENT_PAGE), pages.get(ORGANIZER_PAGE + "orderlist/")]
     file_id = pages.start({"_format": "xlsx"})
     responses.append(pages.get(f"/exports/{file_id}"))
     run_jobs()
@@ -300,11 +305,12 @@ def test_a_post_without_the_right_csrf_token_is_refused(app, pages, demo, url, c
 
 def test_every_form_carries_the_sessions_csrf_token(pages):
     expected = pages.session_csrf()
-    for url in ("/", EVENT_PAGE, ORGANIZER_PAGE):
+    pages.start({"_format": "xlsx"})
+    for url in ("/", EVENT_PAGE + "orderlist/", ORGANIZER_PAGE + "orderlist/"):
         html = text_of(pages.get(url))
         tokens = re.findall(r'name="csrf_token" value="([^"]+)"', html)
         assert tokens and set(tokens) == {expected}
-        assert html.count("<form") == len(tokens)
+        assert html.count('<form method="post"') == len(tokens)
 
 
 def test_signing_in_renews_the_csrf_token(client, demo):
@@ -367,7 +373,7 @@ def test_a_waiting_export_on_the_dashboard(pages):
     assert state_in(row) == "waiting"
     assert "<progress" not in row
     assert "Download" not in row
-    assert "Order data" in row and "sampleconf" in row and "orders:semicolon" in row
+    assert "Order data" in row and "Orders — CSV (Excel-style, semicolon-separated)" in row
     assert re.search(r'<time datetime="\d{4}-\d\d-\d\dT[\d:]+\+00:00">', row)
     assert page_of(response).refreshes
 
@@ -400,8 +406,9 @@ def test_a_finished_export_shows_times_size_and_download(pages, run_jobs, app):
         size = int(records.load(file_id)["size"])
     assert f"{size / 1024:.1f} KB" in row
     assert f'href="/exports/{file_id}/download"' in row
-    assert len(re.findall(r"<time datetime=", row)) == 2
-    assert re.search(r'data-label="Duration">\d+ s<', row)
+    assert len(re.findall(r"<time datetime=", row)) == 2  # started, expires
+    assert re.search(r"took \d+ s<", row)
+    assert re.search(r"expires <time[^>]*>\d{4}-\d\d-\d\d \d\d:\d\d [A-Z+\-0-9]+</time>", row)
     assert not page_of(response).refreshes
 
 
@@ -434,11 +441,11 @@ def test_an_export_whose_file_is_gone_reads_expired(pages, run_jobs, app):
 def test_the_dashboard_lists_newest_first_fifty_to_a_page(pages):
     started = [pages.start() for _ in range(51)]
     first = pages.get("/")
-    ids = re.findall(r'<tr class="export" id="export-([0-9a-f-]+)">', text_of(first))
+    ids = re.findall(r'<tr class="export" id="export-([0-9a-f-]+)"[^>]*>', text_of(first))
     assert ids == list(reversed(started))[:50]
     assert 'href="/?page=2"' in text_of(first)
     second = pages.get("/?page=2")
-    assert re.findall(r'<tr class="export" id="export-([0-9a-f-]+)">', text_of(second)) == [
+    assert re.findall(r'<tr class="export" id="export-([0-9a-f-]+)"[^>]*>', text_of(second)) == [
         started[0]
     ]
     assert 'href="/?page=1"' in text_of(second)
@@ -468,9 +475,10 @@ def test_the_export_page_refreshes_itself_until_the_export_ends(pages, run_jobs)
 def test_the_export_page_shows_the_parameters(pages):
     file_id = pages.start({"paid_only": "true", "date_range-keyword": "month_previous"})
     html = text_of(pages.get(f"/exports/{file_id}"))
-    assert "<dt>Paid only</dt><dd>yes</dd>" in html
-    assert "<dt>Include payment amounts</dt><dd>no</dd>" in html
-    assert "<dt>Date range</dt><dd>month_previous</dd>" in html
+    assert "<dt>Only paid orders</dt><dd>yes</dd>" in html
+    assert "Include payment amounts" not in html  # left at its default
+    assert "<dt>Date range</dt><dd>Previous month</dd>" in html
+    assert "<dt>Format</dt><dd>Orders — CSV (comma-separated)</dd>" in html
 
 
 def test_the_download_streams_the_file(pages, run_jobs):
@@ -505,13 +513,20 @@ def test_canceling_an_export_from_its_page(pages):
     file_id = pages.start()
     assert pages.post(f"/exports/{file_id}/cancel").status_code == 303
     html = text_of(pages.get(f"/exports/{file_id}"))
-    assert state_in(html) == "failed"
-    assert "Export canceled." in html
+    assert state_in(html) == "canceled"
+    assert state_in(row_of(pages.get("/"), file_id)) == "canceled"
 
 
 # Exporter forms -------------------------------------------------------------------------------
+def test_the_event_page_lists_the_exporters_with_their_descriptions(pages):
+    html = text_of(pages.get(EVENT_PAGE))
+    assert f'href="{EVENT_PAGE}orderlist/"' in html
+    assert "Payments and refunds" in html and "to match bank statements" in html
+    assert "Start export" not in html
+
+
 def test_the_event_page_has_a_form_from_the_exporters_parameters(app, pages):
-    response = pages.get(EVENT_PAGE)
+    response = pages.get(EVENT_PAGE + "orderlist/")
     assert response.status_code == 200
     page = form_of(response)
     with app.app_context():
@@ -532,9 +547,17 @@ def test_the_event_page_has_a_form_from_the_exporters_parameters(app, pages):
     assert page.inputs["date_range-from"]["type"] == "date"
     assert page.inputs["date_range-to"]["type"] == "date"
     assert page.selects["date_range-keyword"]["options"] == ["", *dateframes.KEYWORDS]
-    assert "multiple" in page.selects["items"]["attrs"]
-    assert page.selects["items"]["options"] == [str(i) for i in declared["items"].choices]
-    assert "events" not in page.selects
+    assert "items" not in page.selects
+    assert [c["value"] for c in page.choices["items"]] == [
+        str(i) for i in declared["items"].choices
+    ]
+    assert {c["type"] for c in page.choices["items"]} == {"checkbox"}
+    for label in declared["items"].labels.values():
+        assert label in text_of(response)
+    assert "Excel workbook (.xlsx)" in text_of(response)
+    assert "Order positions — CSV (comma-separated)" in text_of(response)
+    assert "checked" in page.inputs["paid_only"]  # pretix's form default
+    assert "events" not in page.choices
     assert "<h1>" in text_of(response) and "sampleconf" in text_of(response)
 
 
@@ -543,12 +566,16 @@ def pages_token_hash(pages: Pages) -> str:
         return session["token_hash"]
 
 
-def test_the_organizer_page_offers_the_events_as_a_multi_select(pages):
-    page = form_of(pages.get(ORGANIZER_PAGE))
-    assert "multiple" in page.selects["events"]["attrs"]
-    assert page.selects["events"]["options"] == ["sampleconf"]
-    assert page.inputs["all_events"]["type"] == "checkbox"
-    assert "items" not in page.selects
+def test_the_organizer_page_offers_all_events_or_the_events_checked(pages):
+    response = pages.get(ORGANIZER_PAGE + "orderlist/")
+    page = form_of(response)
+    assert [c["value"] for c in page.choices["events"]] == ["sampleconf"]
+    assert not any("checked" in c for c in page.choices["events"])
+    radios = {c["value"]: c for c in page.choices["all_events"]}
+    assert radios.keys() == {"true", "false"} and "checked" in radios["true"]
+    assert "checked" not in radios["false"]
+    assert "Sample Conference" in text_of(response) or "sampleconf" in text_of(response)
+    assert "items" not in page.choices
 
 
 def test_a_team_without_order_rights_gets_no_order_exporters(client, demo):
@@ -570,7 +597,8 @@ def test_a_form_starts_the_same_export_as_the_api(app, pages, client, demo):
         "date_range-from": "2024-01-01",
         "date_range-to": "2024-12-31",
     }
-    items = form_of(pages.get(EVENT_PAGE)).selects["items"]["options"][:2]
+    choices = form_of(pages.get(EVENT_PAGE + "orderlist/")).choices["items"]
+    items = [c["value"] for c in choices][:2]
     form["items"] = items
     file_id = pages.start(form)
     api = client.post(
@@ -606,7 +634,55 @@ def test_an_organizer_form_narrows_to_the_chosen_events(app, pages):
         record = records.load(file_id)
     assert record["event"] == ""
     assert len(json.loads(record["event_ids"])) == 1
-    assert "1 event" in row_of(pages.get("/"), file_id)
+    row = row_of(pages.get("/"), file_id)
+    assert "Organizer level:" in row
+    with app.app_context():
+        name = get_session().query(Event).filter_by(slug="sampleconf").one().name
+    assert name in row
+
+
+def test_the_exports_api_names_the_events_of_organizer_level_runs(pages, client, demo):
+    url = "/organizers/bigevents/exporters/orderlist/run"
+    pages.start({"_format": "xlsx", "all_events": "true"}, url=url)
+    pages.start({"_format": "xlsx"})
+    listed = client.get("/api/v1/organizers/bigevents/exports/", headers=demo.headers())
+    event_level, organizer_level = listed.json["results"][:2]
+    assert event_level["event"] == "sampleconf" and event_level["events"] == ["sampleconf"]
+    assert organizer_level["event"] is None and organizer_level["events"] == ["sampleconf"]
+
+
+def test_run_again_and_delete_file_from_the_list(app, pages, run_jobs):
+    file_id = pages.start({"_format": "orders:default", "paid_only": "true"})
+    run_jobs()
+    again = pages.post(f"/exports/{file_id}/again")
+    assert again.status_code == 303
+    new_id = re.fullmatch(r"/exports/([0-9a-f-]{36})\?download=auto", again.headers["Location"])[1]
+    with app.app_context():
+        first, second = records.load(file_id), records.load(new_id)
+    for key in ("exporter", "event", "event_ids", "params"):
+        assert first[key] == second[key], key
+    assert pages.post(f"/exports/{file_id}/delete").status_code == 303
+    assert pages.get(f"/exports/{file_id}/download").status_code == 404
+    assert f"export-{file_id}" not in text_of(pages.get("/"))
+
+
+def test_the_list_filters_by_exporter_event_and_state(pages):
+    file_id = pages.start({"_format": "xlsx"})
+    assert f"export-{file_id}" in text_of(pages.get("/?exporter=orderlist&event=sampleconf"))
+    assert f"export-{file_id}" not in text_of(pages.get("/?exporter=json"))
+    assert f"export-{file_id}" in text_of(pages.get("/?state=waiting"))
+    assert f"export-{file_id}" not in text_of(pages.get("/?state=finished"))
+    for bad in ("/?state=nope", "/?exporter=nope", "/?event=otherconf"):
+        response = pages.get(bad)
+        assert response.status_code == 400 and response.mimetype == "text/html"
+
+
+def test_a_finished_export_started_from_a_page_downloads_by_itself(pages, run_jobs):
+    file_id = pages.start({"_format": "xlsx"})
+    run_jobs()
+    html = text_of(pages.get(f"/exports/{file_id}?download=auto"))
+    assert f'content="0;url=/exports/{file_id}/download"' in html
+    assert 'content="0;url=' not in text_of(pages.get(f"/exports/{file_id}"))
 
 
 def test_a_keyword_date_frame_is_sent_as_the_keyword(app, pages):
@@ -623,7 +699,12 @@ def test_a_keyword_date_frame_is_sent_as_the_keyword(app, pages):
         (
             {"_format": "xlsx", "date_range-from": "2024-02-30"},
             "date_range",
-            "Invalid date frame",
+            "Enter a date as YYYY-MM-DD.",
+        ),
+        (
+            {"_format": "xlsx", "date_range-from": "2024-03-02", "date_range-to": "2024-03-01"},
+            "date_range",
+            "The “from” date is after the “to” date.",
         ),
         (
             {"_format": "xlsx", "date_range-keyword": "days_last7", "date_range-to": "2024-01-01"},
@@ -663,7 +744,12 @@ def test_number_and_text_parameters_become_inputs_and_values():
         "events": params.EventSlugs(["a", "b"]),
     }
     described = {field.name: field for field in forms.describe(declared)}
-    assert [described[n].widget for n in declared] == ["number", "text", "checkbox", "events"]
+    assert "all_events" not in described  # one choice with the events
+    assert [described[n].widget for n in ("limit", "note", "events")] == [
+        "number",
+        "text",
+        "events",
+    ]
     assert described["limit"].required and not described["note"].required
     assert [o.value for o in described["events"].options] == ["a", "b"]
     submitted = MultiDict([("limit", " 12 "), ("note", ""), ("events", "b")])
@@ -689,7 +775,7 @@ def test_an_invalid_form_comes_back_alone_with_a_way_back(pages):
     assert re.findall(r'<section class="card exporter" id="exporter-([a-z_]+)">', html) == [
         "orderlist"
     ]
-    assert f'<a href="{EVENT_PAGE}">All exporters</a>' in html
+    assert f'<a href="{EVENT_PAGE}">' in html
 
 
 def test_an_unknown_event_slug_at_organizer_level_is_reported(pages):

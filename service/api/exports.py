@@ -4,8 +4,11 @@ import json
 
 from flask import url_for
 from marshmallow import Schema, fields
+from sqlalchemy import select
 
 from .. import jobs
+from ..store import get_session
+from ..store.models import Event
 from . import Blueprint
 from .context import current_principal
 from .errors import permission_denied
@@ -22,7 +25,19 @@ blp = Blueprint(
 
 class ExportSchema(Schema):
     identifier = fields.String(required=True)
-    event = fields.String(allow_none=True, required=True)
+    event = fields.String(
+        allow_none=True,
+        required=True,
+        metadata={"description": "The event's slug; null for an organizer-level export."},
+    )
+    events = fields.List(
+        fields.String(),
+        required=True,
+        metadata={
+            "description": "Slugs of the events the export covers (all of them at "
+            "organizer level, the one event at event level)."
+        },
+    )
     parameters = fields.Dict(required=True)
     status = fields.String(
         required=True, metadata={"enum": ["waiting", "running", "finished", "failed", "expired"]}
@@ -63,11 +78,23 @@ def download_url(record: dict) -> str:
     )
 
 
+def covered_events(record: dict) -> list[str]:
+    """Slugs from the record; records made before it kept them are read from the store."""
+    if record.get("events"):
+        return json.loads(record["events"])
+    ids = json.loads(record.get("event_ids") or "[]")
+    if not ids:
+        return [record["event"]] if record.get("event") else []
+    rows = get_session().execute(select(Event.slug).where(Event.id.in_(ids)).order_by(Event.slug))
+    return [slug for (slug,) in rows]
+
+
 def describe(record: dict) -> dict:
     state = jobs.state_of_record(record)
     return {
         "identifier": record["exporter"],
         "event": record["event"] or None,
+        "events": covered_events(record),
         "parameters": json.loads(record["params"]),
         "status": state.status,
         "percentage": state.percentage,

@@ -43,6 +43,7 @@ def _check_database() -> str:
 
 
 @blp.route("/healthz", methods=["GET"])
+@blp.doc(security=[])
 @blp.response(200, HealthSchema)
 @blp.alt_response(
     503, schema=HealthSchema, description="Redis or the database is down, or no worker is alive"

@@ -41,6 +41,10 @@ COLUMNS = [
 class ItemDataExporter(ListExporter):
     identifier = "itemdata"
     verbose_name = "Product data"
+    description = (
+        "Every product and variation with its price, tax rate, quotas and whether it is active: "
+        "to check the shop's settings or plan the catalogue."
+    )
     required_permission = None
     file_stem = "products"
 

@@ -89,6 +89,11 @@ def day(value: date | None) -> str | None:
 class JSONExporter(BaseExporter):
     identifier = "json"
     verbose_name = "Order data (JSON)"
+    description = (
+        "All orders with positions, fees, payments, refunds and check-ins, and the event's "
+        "products, questions and quotas, in pretix's JSON layout: for programs and data imports "
+        "rather than people."
+    )
     multi_event = True
     file_stem = "pretixdata"
 

@@ -24,13 +24,21 @@ TEXT_TYPE = "text/plain"
 class MailExporter(BaseExporter):
     identifier = "mailaddrs"
     verbose_name = "Email addresses (text file)"
+    description = (
+        "The email addresses of the buyers of orders in the chosen states, one per line and "
+        "each once: for a mailing to your attendees."
+    )
     multi_event = True
     file_stem = "pretixemails"
 
     def parameter_fields(self) -> dict[str, params.Param]:
         return {
             "status": params.MultipleChoice(
-                STATUSES, required=True, allow_empty=False, labels=STATUS_LABELS
+                STATUSES,
+                required=True,
+                allow_empty=False,
+                labels=STATUS_LABELS,
+                **params.ui("Filter by status", initial=["n", "p"]),
             ),
         }
 

@@ -25,6 +25,13 @@ class Param:
         return None
 
 
+def ui(label: str | None = None, initial=None, help: str | None = None) -> dict:
+    """How the pages show a parameter: its label, pretix's form default and a help text.
+    Only the pages read these; the API's defaults stay pretix's API defaults."""
+    shown = {"label": label, "initial": initial, "help": help}
+    return {"metadata": {k: v for k, v in shown.items() if v is not None}}
+
+
 def _init(required: bool, kwargs: dict) -> dict:
     kwargs.setdefault("required", required)
     kwargs.setdefault("allow_none", not required)
@@ -58,14 +65,26 @@ def _invalid_choice(value) -> ValidationError:
 
 
 class Choice(Param, fields.Field):
-    """One value out of ``choices``, compared as text like DRF's ChoiceField."""
+    """One value out of ``choices``, compared as text like DRF's ChoiceField.
+
+    ``listed=False`` for choices read from the store (check-in lists, products, questions):
+    pretix lists the choices of its fixed choice fields only, not of its model choice fields.
+    """
 
     widget = "select"
 
-    def __init__(self, choices, required: bool = False, labels: dict | None = None, **kwargs):
+    def __init__(
+        self,
+        choices,
+        required: bool = False,
+        labels: dict | None = None,
+        listed: bool = True,
+        **kwargs,
+    ):
         super().__init__(**_init(required, kwargs))
         self._choices = list(choices)
         self.labels = labels or {}
+        self.listed = listed
         self._by_text = {str(c): c for c in self._choices}
 
     @property
@@ -106,9 +125,10 @@ class EventSlugs(Param, fields.Field):
 
     widget = "events"
 
-    def __init__(self, allowed_slugs, required: bool = False, **kwargs):
+    def __init__(self, allowed_slugs, required: bool = False, labels: dict | None = None, **kwargs):
         super().__init__(**_init(required, kwargs))
         self.allowed = list(allowed_slugs)
+        self.labels = labels or {}
 
     def _deserialize(self, value, attr, data, **kwargs):
         if not isinstance(value, list):
@@ -201,7 +221,7 @@ def describe(declared: dict) -> list[dict]:
     described = []
     for name, field in declared.items():
         entry = {"name": name, "required": bool(field.required)}
-        if field.choices is not None:
+        if field.choices is not None and getattr(field, "listed", True):
             entry["choices"] = list(field.choices)
         described.append(entry)
     return described

@@ -83,15 +83,42 @@ REFUNDS = _Kind(OrderRefund, OrderRefund.execution_date, "refund_states", "R", R
 class PaymentListExporter(ListExporter):
     identifier = "paymentlist"
     verbose_name = "Payments and refunds"
+    description = (
+        "One row per payment and per refund with its state, amount, method and dates: for "
+        "bookkeeping and to match bank statements."
+    )
     multi_event = True
     file_stem = "payments"
 
     def additional_fields(self) -> dict[str, params.Param]:
         return {
-            "end_date_range": params.DateFrame(),
-            "start_date_range": params.DateFrame(),
-            "payment_states": params.MultipleChoice(list(PAYMENT_STATES), labels=PAYMENT_STATES),
-            "refund_states": params.MultipleChoice(list(REFUND_STATES), labels=REFUND_STATES),
+            "end_date_range": params.DateFrame(
+                **params.ui(
+                    "Date range (payment date)",
+                    help="Completed in this period; leaves out what is not completed.",
+                )
+            ),
+            "start_date_range": params.DateFrame(
+                **params.ui("Date range (start of transaction)", help="Created in this period.")
+            ),
+            "payment_states": params.MultipleChoice(
+                list(PAYMENT_STATES),
+                labels=PAYMENT_STATES,
+                **params.ui(
+                    "Payment states",
+                    initial=["confirmed", "refunded"],
+                    help="Only payments in the checked states. None checked: no payments.",
+                ),
+            ),
+            "refund_states": params.MultipleChoice(
+                list(REFUND_STATES),
+                labels=REFUND_STATES,
+                **params.ui(
+                    "Refund states",
+                    initial=["done", "created", "transit"],
+                    help="Only refunds in the checked states. None checked: no refunds.",
+                ),
+            ),
         }
 
     def _conditions(self, kind: _Kind, form: dict) -> list:

@@ -32,6 +32,18 @@ LIST_FORMATS = {
     "semicolon": SemicolonDialect,
 }
 SHEET_DIALECTS = {"default": DefaultDialect, "excel": csv.excel, "semicolon": SemicolonDialect}
+# How the pages name the formats.
+LIST_FORMAT_LABELS = {
+    "xlsx": "Excel workbook (.xlsx)",
+    "default": "CSV (comma-separated)",
+    "csv-excel": "CSV (Excel-style)",
+    "semicolon": "CSV (Excel-style, semicolon-separated)",
+}
+SHEET_DIALECT_LABELS = {
+    "default": "CSV (comma-separated)",
+    "excel": "CSV (Excel-style)",
+    "semicolon": "CSV (Excel-style, semicolon-separated)",
+}
 
 FORMULA_PREFIXES = ("=", "+", "-", "@", "|", "%")
 FORMULA_FIRST_CHARACTERS = frozenset(FORMULA_PREFIXES)

@@ -6,6 +6,7 @@ from rq.job import JobStatus
 
 from .. import files, records
 from ..redis_conn import get_redis
+from . import counters
 from .admission import end_turn
 from .messages import CANCELED
 from .queue import WAITING_STATUSES, fetch_job
@@ -16,12 +17,13 @@ def cancel_export(record: dict) -> None:
     file_id = record["file_id"]
     state = current_state(record)
     if state.status == "finished":
-        files.discard(files.result_path(file_id))
+        files.delete_result(file_id)
         get_redis().delete(records.RECORD_KEY.format(file_id=file_id))
         return
     if state.status not in ACTIVE_STATES:
         return
     records.save(file_id, state="canceled", message=CANCELED, finished=records.now_iso())
+    counters.count_failed(record.get("exporter", ""), CANCELED)
     job = fetch_job(record["job_id"])
     if job is not None:
         status = job.get_status()

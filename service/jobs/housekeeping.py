@@ -4,7 +4,8 @@
 * lines: exports whose worker died are ended and the token's next ones admitted, and an
   admitted export that never reached the queue is put there;
 * cleanup: every ``CLEANUP_INTERVAL_SECONDS`` one worker of the fleet deletes expired
-  results and the partial files of exports that no longer run;
+  results and the partial files of exports that no longer run, and each worker the partial
+  files in its own scratch directory (on other hosts than the one that cleans up);
 * schedules: due scheduled exports are claimed and started, and finished ones mailed
   (``service.schedules.runner``).
 
@@ -32,6 +33,7 @@ WORKERS_KEY = "export-workers"  # sorted set: worker name → last time it said 
 WORKER_FRESH_SECONDS = 3 * HEARTBEAT_SECONDS
 CLEANUP_LOCK_KEY = "export-cleanup:lock"
 CLEANUP_STATS_KEY = "export-cleanup:stats"
+SCHEDULES_ROUND_KEY = "export-schedules:last-round"  # when a worker last tended schedules
 # An admitted export put on the queue by whoever admitted it; if that process died before
 # it could, housekeeping does it after this long.
 ADMITTED_GRACE_SECONDS = 30
@@ -101,6 +103,19 @@ def cleanup_if_due() -> bool:
     return True
 
 
+# Schedules --------------------------------------------------------------------------------
+def tend_schedules_and_say_so() -> None:
+    """Tend the schedules, and note when, so that the operator page can tell a stalled
+    scheduler from an idle one."""
+    tend_schedules()
+    get_redis().set(SCHEDULES_ROUND_KEY, records.now_iso())
+
+
+def sweep_own_scratch() -> int:
+    """This host's partial files of exports that no longer run."""
+    return files.remove_abandoned_partials(is_alive, 2 * ALIVE_SECONDS)
+
+
 # The loop ---------------------------------------------------------------------------------
 def worker_name() -> str:
     return f"{socket.gethostname()}.{os.getpid()}"
@@ -119,6 +134,7 @@ class Housekeeping:
             max(1, int(app.config["SCHEDULE_POLL_SECONDS"])),
         )
         self.name = worker_name()
+        self.next_sweep = 0.0
         self.stopped = threading.Event()
         self.thread = threading.Thread(target=self._loop, name="housekeeping", daemon=True)
 
@@ -138,10 +154,21 @@ class Housekeeping:
     def _loop(self) -> None:
         while not self.stopped.is_set():
             with self.app.app_context():
-                steps = (lambda: say_alive(self.name), tend_lines, cleanup_if_due, tend_schedules)
+                steps = (
+                    lambda: say_alive(self.name),
+                    tend_lines,
+                    cleanup_if_due,
+                    self._sweep_if_due,
+                    tend_schedules_and_say_so,
+                )
                 for step in steps:
                     try:
                         step()
                     except Exception as exc:  # Redis or disk away: try again next round
                         log.warning("Housekeeping step failed: %s", exc)
             self.stopped.wait(self.interval)
+
+    def _sweep_if_due(self) -> None:
+        if time.monotonic() >= self.next_sweep:
+            self.next_sweep = time.monotonic() + int(self.app.config["CLEANUP_INTERVAL_SECONDS"])
+            sweep_own_scratch()

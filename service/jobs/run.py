@@ -4,8 +4,8 @@ the token's turn to its next waiting export, however the export ends."""
 import errno
 import json
 import logging
-import os
 import resource
+from datetime import UTC, datetime
 
 from flask import has_app_context
 from rq.timeouts import JobTimeoutException
@@ -15,8 +15,10 @@ from sqlalchemy.orm import Session
 from .. import exporters, files, records
 from ..auth import principal_for_token_hash
 from ..exporters.base import ExportError, ExportScope
+from ..exporters.parallel import pieces_left_to_storage
 from ..store import get_engine, get_session
 from ..store.models import Event, Organizer
+from . import counters
 from .admission import end_turn
 from .messages import (
     DATABASE_UNAVAILABLE,
@@ -31,8 +33,12 @@ from .progress import ExportCanceled, Heartbeat, publisher_for
 log = logging.getLogger(__name__)
 
 
+# What a job returns when its export was canceled; the worker logs "canceled" for it.
+CANCELED_RESULT = {"canceled": True}
+
+
 def run_export(file_id: str) -> dict | None:
-    """The RQ job: write the export to disk and record where it is."""
+    """The RQ job: write the export, hand it to the storage, and record how it ended."""
     if has_app_context():
         return _run_export(file_id)
     from .. import create_app
@@ -47,7 +53,8 @@ def _run_export(file_id: str) -> dict | None:
         return None  # expired, or Redis lost it
     with Heartbeat(file_id):
         if not records.start_running(file_id):
-            return None  # canceled while it waited, or another worker has it
+            # Canceled while it waited, or another worker has it.
+            return CANCELED_RESULT if _was_canceled(file_id) else None
         try:
             return _write_export(file_id, record)
         finally:
@@ -101,40 +108,42 @@ def _storage_message(error: OSError) -> str:
 
 def _write_export(file_id: str, record: dict) -> dict | None:
     progress = publisher_for(file_id)
-    _ensure_export_dir(file_id)
+    _ensure_export_dir(record)
     partial = files.partial_path(file_id)
     try:
         session = get_session()
         exporter_cls, scope = _rebuild_scope(session, record)
-        result = exporter_cls(session, scope).write(json.loads(record["params"]), partial, progress)
-        size = os.path.getsize(partial)
-        os.replace(partial, files.result_path(file_id))
+        with pieces_left_to_storage():
+            exporter = exporter_cls(session, scope)
+            result = exporter.write(json.loads(record["params"]), partial, progress)
+        size = files.publish(file_id)
     except ExportCanceled:
         _discard_parts(file_id)
-        return None
+        return CANCELED_RESULT
     except ExportError as exc:
-        _fail(file_id, str(exc))
+        _fail(record, str(exc))
         raise
     except JobTimeoutException:
-        _fail(file_id, TIMED_OUT)
+        _fail(record, TIMED_OUT)
         raise
     except OSError as exc:
         log.exception("Export %s could not be written", file_id)
-        _fail(file_id, _storage_message(exc))
+        _fail(record, _storage_message(exc))
         raise ExportError(_storage_message(exc)) from exc
     except DBAPIError as exc:
         if not _lost_the_database(exc):
             log.exception("Export %s (%s) failed", file_id, record.get("exporter"))
-            _fail(file_id, INTERNAL_ERROR)
+            _fail(record, INTERNAL_ERROR)
             raise
         log.warning("Export %s lost the database: %s", file_id, exc)
-        _fail(file_id, DATABASE_UNAVAILABLE)
+        _fail(record, DATABASE_UNAVAILABLE)
         raise ExportError(DATABASE_UNAVAILABLE) from exc
     except BaseException:
         log.exception("Export %s (%s) failed", file_id, record.get("exporter"))
-        _fail(file_id, INTERNAL_ERROR)
+        _fail(record, INTERNAL_ERROR)
         raise
     progress.publish(100)
+    counters.count_finished(record["exporter"], _seconds_running(file_id), size)
     records.save(
         file_id,
         state="finished",
@@ -155,12 +164,25 @@ def peak_rss_kb() -> int:
     )
 
 
-def _ensure_export_dir(file_id: str) -> None:
+def _was_canceled(file_id: str) -> bool:
+    return (records.load(file_id) or {}).get("state") == "canceled"
+
+
+def _seconds_running(file_id: str) -> float | None:
+    """From the moment a worker took the export until now."""
+    started = (records.load(file_id) or {}).get("started")
+    try:
+        return (datetime.now(UTC) - datetime.fromisoformat(started)).total_seconds()
+    except (TypeError, ValueError):
+        return None
+
+
+def _ensure_export_dir(record: dict) -> None:
     try:
         files.export_dir()
     except OSError as exc:
-        log.exception("EXPORT_DIR is not usable")
-        _fail(file_id, _storage_message(exc))
+        log.exception("The directory for unfinished exports is not usable")
+        _fail(record, _storage_message(exc))
         raise ExportError(_storage_message(exc)) from exc
 
 
@@ -173,6 +195,8 @@ def _discard_parts(file_id: str) -> None:
         log.warning("Could not remove the parts of export %s", file_id, exc_info=True)
 
 
-def _fail(file_id: str, message: str) -> None:
+def _fail(record: dict, message: str) -> None:
+    file_id = record["file_id"]
     _discard_parts(file_id)
     records.save(file_id, state="failed", message=message, finished=records.now_iso())
+    counters.count_failed(record["exporter"], message)

@@ -8,7 +8,7 @@ from flask import current_app
 from rq.job import JobStatus
 
 from .. import exporters, records
-from . import line
+from . import counters, line
 from .queue import RUN_EXPORT, get_queue
 
 
@@ -35,6 +35,7 @@ def start_export(principal, exporter: exporters.BaseExporter, form: dict) -> Sta
         organizer=scope.organizer.slug,
         event=scope.event.slug if scope.event else "",
         event_ids=json.dumps([e.id for e in scope.events]),
+        events=json.dumps([e.slug for e in scope.events]),
         exporter=exporter.identifier,
         params=json.dumps(form),
         state="waiting",
@@ -60,6 +61,7 @@ def start_export(principal, exporter: exporters.BaseExporter, form: dict) -> Sta
         records.delete(file_id)
         raise TooManyExports()
     records.add_to_token_index(principal.token_hash, file_id)
+    counters.count_started(exporter.identifier)
     if place == 1:
         queue.enqueue_job(job)
     return StartedExport(job_id=job_id, file_id=file_id)

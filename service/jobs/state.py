@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from rq.job import JobStatus
 
 from .. import files, records
+from . import counters
 from .admission import end_turn
 from .messages import INTERNAL_ERROR, WORKER_LOST
 from .progress import is_alive
@@ -44,6 +45,7 @@ def end_lost(record: dict, message: str) -> ExportState:
     except OSError:
         pass  # the next cleanup removes them
     records.save(record["file_id"], state="failed", message=message, finished=records.now_iso())
+    counters.count_failed(record.get("exporter", ""), message)
     end_turn(record["token_hash"], record["file_id"])
     return ExportState("failed", message=message)
 
@@ -71,7 +73,7 @@ def current_state(record: dict) -> ExportState:
 def state_of_record(record: dict) -> ExportState:
     """Like ``current_state``, but a finished export whose file is gone reads "expired"."""
     state = current_state(record)
-    if state.status == "finished" and not files.result_path(record["file_id"]).is_file():
+    if state.status == "finished" and not files.result_exists(record["file_id"]):
         return ExportState("expired")
     return state
 

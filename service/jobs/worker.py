@@ -12,7 +12,7 @@ from rq.job import Job
 
 from .housekeeping import Housekeeping
 from .queue import RUN_EXPORT
-from .run import warm_up_for_jobs
+from .run import CANCELED_RESULT, warm_up_for_jobs
 
 log = logging.getLogger(__name__)
 
@@ -30,6 +30,29 @@ class ExportWorker(Worker):
         if job.func_name in (RUN_EXPORT, "service.jobs.run_export"):
             job.timeout = self.export_timeout
         return super().execute_job(job, queue)
+
+    def _finalize_success(self, job: Job, queue: Queue, execution, return_value) -> None:
+        """RQ logs "Job OK" for every job that returned; a canceled export says so instead."""
+        if return_value != CANCELED_RESULT:
+            return super()._finalize_success(job, queue, execution, return_value)
+        canceled = _SayCanceled()
+        self.log.addFilter(canceled)
+        try:
+            return super()._finalize_success(job, queue, execution, return_value)
+        finally:
+            self.log.removeFilter(canceled)
+
+
+class _SayCanceled(logging.Filter):
+    """Rewrites RQ's "Job OK" line of one job to "canceled"."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if isinstance(record.args, tuple) and any("Job OK" in str(a) for a in record.args):
+            record.args = tuple(
+                str(a).replace("Job OK", "canceled") if "Job OK" in str(a) else a
+                for a in record.args
+            )
+        return True
 
 
 def work(app: Flask, burst: bool = False) -> None:

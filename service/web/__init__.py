@@ -10,6 +10,7 @@ from . import (  # noqa: F401  (add routes)
     account,
     csrf,
     dashboard,
+    export_actions,
     exporter_forms,
     exports,
     schedule_links,

@@ -1,7 +1,9 @@
-"""Signing in with an API token and signing out."""
+"""Signing in with an API token (or an operator token, which leads to the operator page)
+and signing out."""
 
 from flask import flash, redirect, render_template, request, url_for
 
+from ..operators import access as operator_access
 from . import session_auth
 from .blueprint import blp
 
@@ -17,7 +19,10 @@ def login():
         if session_auth.current_principal() is not None:
             return redirect(url_for("web.index"))
         return render_template("login.html")
-    principal = session_auth.sign_in(request.form.get("token", ""))
+    token = request.form.get("token", "")
+    principal = session_auth.sign_in(token)
+    if principal is None and operator_access.sign_in(token) is not None:
+        return redirect(url_for("operator.overview"), code=303)
     if principal is None:
         body = render_template("login.html", error=INVALID_TOKEN)
         return body, 401, {"WWW-Authenticate": "Token"}

@@ -1,5 +1,7 @@
-"""The exporters a token may use, each with a form that starts an export the way ``run`` does:
-the exporter validates the parameters, ``jobs.start_export`` enqueues the job."""
+"""The exporters a token may use: a list per event (and for the organizer), and a page per
+exporter with its description, its form and the exports started from it. The form starts an
+export the way ``run`` does: the exporter validates the parameters, ``jobs.start_export``
+enqueues the job."""
 
 from flask import abort, current_app, g, redirect, render_template, request, url_for
 from marshmallow import ValidationError
@@ -9,6 +11,7 @@ from ..auth import PermissionDenied
 from ..store import get_session
 from . import forms
 from .blueprint import blp
+from .export_list import rows_for
 from .session_auth import signed_in
 
 EVENT = "/organizers/<organizer>/events/<event>/exporters/"
@@ -41,6 +44,18 @@ def run_url(context: catalog.ExportContext, identifier: str) -> str:
     return url_for("web.organizer_run", organizer=scope.organizer.slug, identifier=identifier)
 
 
+def page_url(context: catalog.ExportContext, identifier: str) -> str:
+    scope = context.scope
+    if context.is_event_level:
+        return url_for(
+            "web.event_exporter",
+            organizer=scope.organizer.slug,
+            event=scope.event.slug,
+            identifier=identifier,
+        )
+    return url_for("web.organizer_exporter", organizer=scope.organizer.slug, identifier=identifier)
+
+
 def list_url(context: catalog.ExportContext) -> str:
     scope = context.scope
     if context.is_event_level:
@@ -58,21 +73,40 @@ def section(exporter, submitted=None, errors=None, general=()) -> dict:
     }
 
 
-def render_page(
-    context: catalog.ExportContext, sections: list[dict], status=200, headers=None, again=False
-):
-    """The exporters page; ``again`` when it shows one submitted form with its errors."""
-    for entry in sections:
-        entry["action"] = run_url(context, entry["exporter"].identifier)
+def render_list(context: catalog.ExportContext):
+    """The exporters offered here: names and descriptions, each linking to its page."""
     scope = context.scope
-    body = render_template(
+    exporters = [(e, page_url(context, e.identifier)) for e in context.available()]
+    return render_template(
         "exporters.html",
         organizer=scope.organizer,
         event=scope.event,
         events=scope.events,
-        sections=sections,
+        exporters=exporters,
+    )
+
+
+def render_page(context: catalog.ExportContext, entry: dict, status=200, headers=None):
+    """One exporter's page: description, form (as submitted, with errors, when ``entry``
+    says so) and this token's exports of it at this level."""
+    exporter = entry["exporter"]
+    entry["action"] = run_url(context, exporter.identifier)
+    scope = context.scope
+    rows = rows_for(
+        g.principal,
+        exporter=exporter.identifier,
+        event=scope.event.slug if scope.event else "",
+        level_only=True,
+    )
+    body = render_template(
+        "exporter.html",
+        organizer=scope.organizer,
+        event=scope.event,
+        events=scope.events,
+        section=entry,
         list_url=list_url(context),
-        again=again,
+        rows=rows,
+        refresh=any(row.active for row in rows),
     )
     return body, status, headers or {}
 
@@ -89,7 +123,7 @@ def render_again(identifier: str, errors: dict, general: list[str], status: int,
     else:
         context = organizer_context(args["organizer"])
     entry = section(context.exporter(identifier), request.form, errors, general)
-    return render_page(context, [entry], status, headers, again=True)
+    return render_page(context, entry, status, headers)
 
 
 def run(context: catalog.ExportContext, identifier: str):
@@ -116,14 +150,28 @@ def run(context: catalog.ExportContext, identifier: str):
             "Wait until one has finished, then try again."
         )
         return render_again(identifier, {}, [message], 429, {"Retry-After": "5"})
-    return redirect(url_for("web.export", file_id=started.file_id), code=303)
+    # Started from a page: the file downloads by itself once ready, as in pretix.
+    return redirect(url_for("web.export", file_id=started.file_id, download="auto"), code=303)
+
+
+def exporter_page(context: catalog.ExportContext, identifier: str):
+    try:
+        exporter = context.exporter(identifier)
+    except catalog.ExporterNotFound:
+        abort(404)
+    return render_page(context, section(exporter))
 
 
 @blp.get(EVENT)
 @signed_in
 def event_exporters(organizer: str, event: str):
-    context = event_context(organizer, event)
-    return render_page(context, [section(exporter) for exporter in context.available()])
+    return render_list(event_context(organizer, event))
+
+
+@blp.get(f"{EVENT}<identifier>/")
+@signed_in
+def event_exporter(organizer: str, event: str, identifier: str):
+    return exporter_page(event_context(organizer, event), identifier)
 
 
 @blp.post(f"{EVENT}<identifier>/run")
@@ -135,8 +183,13 @@ def event_run(organizer: str, event: str, identifier: str):
 @blp.get(ORGANIZER)
 @signed_in
 def organizer_exporters(organizer: str):
-    context = organizer_context(organizer)
-    return render_page(context, [section(exporter) for exporter in context.available()])
+    return render_list(organizer_context(organizer))
+
+
+@blp.get(f"{ORGANIZER}<identifier>/")
+@signed_in
+def organizer_exporter(organizer: str, identifier: str):
+    return exporter_page(organizer_context(organizer), identifier)
 
 
 @blp.post(f"{ORGANIZER}<identifier>/run")

@@ -1,11 +1,15 @@
 """Forms generated from an exporter's declared parameters, and back.
 
-``describe`` turns the parameters into what the template needs to draw each control;
-``to_data`` turns a submitted form into the same dict a REST client sends to ``run``, so the
-exporter validates both the same way.
+``describe`` turns the parameters into what the template needs to draw each control, filled
+with pretix's form defaults when nothing was submitted yet; ``to_data`` turns a submitted form
+into the same dict a REST client sends to ``run``, so the exporter validates both the same way.
+
+At organizer level ``events`` and ``all_events`` are one choice: all events (the default), or
+the events checked.
 """
 
 from dataclasses import dataclass, field
+from datetime import date
 
 from werkzeug.datastructures import MultiDict
 
@@ -13,6 +17,9 @@ from ..exporters import dateframes, params
 from .presenters import label_of
 
 BOTH_FRAMES = "Choose a period or dates, not both."
+FROM_AFTER_TO = "The “from” date is after the “to” date."
+NOT_A_DATE = "Enter a date as YYYY-MM-DD."
+NO_EVENT_CHOSEN = "Check at least one event, or choose all events."
 KEYWORD_LABELS = {
     "days_today": "Today",
     "days_yesterday": "Yesterday",
@@ -63,6 +70,9 @@ class FormField:
     date_from: str = ""
     date_to: str = ""
     errors: list[str] = field(default_factory=list)
+    help: str = ""
+    all_events: bool = True  # the ``events`` control: all events, or the ones checked
+    wrong: frozenset = frozenset()  # the parts of a date frame to mark: keyword, from, to
 
     @property
     def control_id(self) -> str:
@@ -85,6 +95,27 @@ def label_for(name: str, declared: params.Param) -> str:
     return declared.metadata.get("label") or label_of(name)
 
 
+def _initial(declared: params.Param) -> MultiDict:
+    """pretix's form default of a parameter, as a submitted form would carry it."""
+    initial = declared.metadata.get("initial")
+    if initial is None:
+        return MultiDict()
+    if isinstance(initial, bool):
+        return MultiDict({"v": "true" if initial else ""})
+    values = initial if isinstance(initial, list) else [initial]
+    return MultiDict([("v", str(value)) for value in values])
+
+
+def _frame_parts(submitted: MultiDict, name: str) -> frozenset:
+    """Which parts of a date frame the person filled in, to mark them when it is wrong."""
+    parts = {
+        "keyword": submitted.get(keyword_part(name), ""),
+        "from": submitted.get(from_part(name), ""),
+        "to": submitted.get(to_part(name), ""),
+    }
+    return frozenset(part for part, value in parts.items() if value.strip())
+
+
 def _options(values: list, labels: dict, chosen: set[str], blank: bool) -> list[Option]:
     options = [Option("", "—", not chosen)] if blank else []
     for value in values:
@@ -99,33 +130,46 @@ def describe(
     errors: dict[str, list[str]] | None = None,
 ) -> list[FormField]:
     """The controls for ``declared``; filled with ``submitted`` when a form is shown again."""
+    fresh = not submitted
     submitted = submitted if submitted is not None else MultiDict()
     errors = errors or {}
     described = []
+    with_events = any(f.widget == "events" for f in declared.values())
     for name, declared_field in declared.items():
+        if with_events and name == "all_events":
+            continue  # part of the events control
         control = FormField(
             name=name,
             label=label_for(name, declared_field),
             widget=declared_field.widget,
             required=bool(declared_field.required),
             errors=list(errors.get(name, [])),
+            help=declared_field.metadata.get("help", ""),
         )
-        chosen = set(submitted.getlist(name))
+        given = _initial(declared_field) if fresh else submitted
+        key = "v" if fresh else name
+        chosen = set(given.getlist(key))
         if control.widget in ("select", "multiselect"):
             labels = getattr(declared_field, "labels", {})
             blank = control.widget == "select" and not control.required
             control.options = _options(declared_field.choices, labels, chosen, blank)
         elif control.widget == "events":
-            control.options = _options(declared_field.allowed, {}, chosen, blank=False)
+            labels = getattr(declared_field, "labels", {})
+            control.options = _options(declared_field.allowed, labels, chosen, blank=False)
+            control.errors += errors.get("all_events", [])
+            control.all_events = _wants_all_events(submitted, name)
         elif control.widget == "dateframe":
             keyword = submitted.get(keyword_part(name), "")
             control.options = _options(list(dateframes.KEYWORDS), KEYWORD_LABELS, {keyword}, True)
             control.date_from = submitted.get(from_part(name), "")
             control.date_to = submitted.get(to_part(name), "")
+            if control.errors:
+                filled = _frame_parts(submitted, name)
+                control.wrong = filled or frozenset({"keyword", "from", "to"})
         elif control.widget == "checkbox":
-            control.checked = submitted.get(name) == "true"
+            control.checked = given.get(key) == "true"
         else:
-            control.value = submitted.get(name, "")
+            control.value = given.get(key, "")
         described.append(control)
     return described
 
@@ -139,9 +183,20 @@ def to_data(
     its defaults and reports missing required ones with the API's own messages.
     """
     data, errors = {}, {}
+    with_events = any(f.widget == "events" for f in declared.values())
     for name, declared_field in declared.items():
         widget = declared_field.widget
-        if widget in ("multiselect", "events"):
+        if with_events and name == "all_events":
+            continue  # read with the events control
+        if widget == "events":
+            chosen = [value for value in submitted.getlist(name) if value != ""]
+            if _wants_all_events(submitted, name):
+                data["all_events"] = True
+            elif chosen:
+                data["all_events"], data[name] = False, chosen
+            else:
+                errors[name] = [NO_EVENT_CHOSEN]
+        elif widget == "multiselect":
             chosen = [value for value in submitted.getlist(name) if value != ""]
             if chosen:
                 data[name] = chosen
@@ -160,6 +215,22 @@ def to_data(
     return data, errors
 
 
+def _wants_all_events(submitted: MultiDict, name: str) -> bool:
+    """All events when chosen, or when nothing says otherwise (no event checked)."""
+    choice = submitted.get("all_events", "")
+    if choice in ("true", "false"):
+        return choice == "true"
+    return not [value for value in submitted.getlist(name) if value != ""]
+
+
+def _is_date(text: str) -> bool:
+    try:
+        date.fromisoformat(text)
+    except ValueError:
+        return False
+    return len(text) == 10
+
+
 def _date_frame(name: str, submitted: MultiDict) -> tuple[str, str | None]:
     keyword = submitted.get(keyword_part(name), "").strip()
     start = submitted.get(from_part(name), "").strip()
@@ -168,6 +239,10 @@ def _date_frame(name: str, submitted: MultiDict) -> tuple[str, str | None]:
         return "", BOTH_FRAMES
     if keyword:
         return keyword, None
+    if (start and not _is_date(start)) or (end and not _is_date(end)):
+        return "", NOT_A_DATE
+    if start and end and start > end:
+        return "", FROM_AFTER_TO
     if start or end:
         return f"{start}/{end}", None
     return "", None

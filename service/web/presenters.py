@@ -1,8 +1,10 @@
-"""An export record and its state, as the pages show them: names, times, sizes."""
+"""An export record and its state, as the pages show them: names, times in the event's time
+zone, sizes, what was asked for and when the file expires."""
 
 import json
-from dataclasses import dataclass
-from datetime import datetime
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
 
 from .. import exporters
 from ..jobs import ExportState
@@ -25,10 +27,24 @@ class ExportRow:
     finished: datetime | None
     size: int | None
     filename: str
+    identifier: str = ""
+    event_names: tuple[str, ...] = ()
+    timezone: str = "UTC"
+    summary: tuple[str, ...] = ()
+    format_label: str = ""
+    expires: datetime | None = None
+    level: str = "event"
+    details: dict = field(default_factory=dict)
 
     @property
     def active(self) -> bool:
         return self.status in ACTIVE
+
+    def local(self, moment: datetime | None) -> str:
+        """A moment in the export's time zone, with the zone named: "2026-11-27 18:25 CET"."""
+        if moment is None:
+            return ""
+        return moment.astimezone(ZoneInfo(self.timezone)).strftime("%Y-%m-%d %H:%M %Z")
 
     @property
     def duration(self) -> str:
@@ -51,11 +67,28 @@ class ExportRow:
         return format_size(self.size) if self.size is not None else ""
 
 
-def present(record: dict, state: ExportState) -> ExportRow:
+def status_of(record: dict, state: ExportState) -> str:
+    """The API's status, except that a canceled export says so instead of "failed"."""
+    if state.status == "failed" and record.get("state") == "canceled":
+        return "canceled"
+    return state.status
+
+
+def present(
+    record: dict,
+    state: ExportState,
+    ttl_hours: float | None = None,
+    shown: "Shown | None" = None,
+) -> ExportRow:
     parameters = json.loads(record.get("params") or "{}")
     running = state.status == "running"
     finished = state.status == "finished"
     ended = finished or state.status == "failed"
+    finished_at = _parse_time(record.get("finished")) if ended else None
+    expires = (
+        finished_at + timedelta(hours=ttl_hours) if finished and finished_at and ttl_hours else None
+    )
+    shown = shown or Shown()
     return ExportRow(
         file_id=record["file_id"],
         exporter=_exporter_name(record["exporter"]),
@@ -63,14 +96,32 @@ def present(record: dict, state: ExportState) -> ExportRow:
         organizer=record["organizer"],
         format=str(parameters.get("_format", "")),
         parameters=parameters,
-        status=state.status,
+        status=status_of(record, state),
         percentage=int(state.percentage) if running and state.percentage is not None else None,
-        message=state.message if state.status == "failed" else None,
+        message=state.message if status_of(record, state) == "failed" else None,
         created=_parse_time(record.get("created")),
-        finished=_parse_time(record.get("finished")) if ended else None,
+        finished=finished_at,
         size=int(record["size"]) if finished and record.get("size") else None,
         filename=record.get("filename", ""),
+        identifier=record["exporter"],
+        event_names=tuple(shown.event_names),
+        timezone=shown.timezone,
+        summary=tuple(shown.summary),
+        format_label=shown.format_label or str(parameters.get("_format", "")),
+        expires=expires,
+        level="event" if record.get("event") else "organizer",
     )
+
+
+@dataclass
+class Shown:
+    """What the pages know beyond the record: event names, the time zone, and the
+    parameters in words (``export_list`` works them out)."""
+
+    event_names: list[str] = field(default_factory=list)
+    timezone: str = "UTC"
+    summary: list[str] = field(default_factory=list)
+    format_label: str = ""
 
 
 def label_of(name: str) -> str:
