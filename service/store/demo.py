@@ -10,9 +10,10 @@ and fixed dates. Orders are inserted in bulk with explicit primary keys, so that
 100,000 orders take well under a minute.
 """
 
+import os
 import random
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import date, datetime, time, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 from functools import lru_cache
 from typing import NamedTuple
@@ -56,11 +57,16 @@ CHECKIN_TEXT = "Please welcome in person."
 ORGANIZER_NAMES = {"bigevents": "Big Events Ltd."}
 EVENT_NAMES = {"sampleconf": "Sample Conference"}
 
-EVENT_START = datetime(2027, 6, 15, 8, 0)
-EVENT_END = datetime(2027, 6, 17, 16, 0)
-ADMISSION = datetime(2027, 6, 15, 7, 0)
-PRESALE_START = datetime(2026, 12, 1, 9, 0)
-PRESALE_END = datetime(2027, 6, 15, 6, 0)
+# The event's first day: fixed, so that tests and benchmarks see the same data every time.
+# DEMO_EVENT_START (YYYY-MM-DD) moves the event and everything dated from it; ``make run`` sets
+# it 13 weeks ahead, so that the six months of sales lie half in the past and half in the
+# future ("previous month" has orders).
+EVENT_DAY = date.fromisoformat(os.environ.get("DEMO_EVENT_START") or "2027-06-15")
+EVENT_START = datetime.combine(EVENT_DAY, time(8, 0))
+EVENT_END = EVENT_START + timedelta(days=2, hours=8)
+ADMISSION = EVENT_START - timedelta(hours=1)
+PRESALE_START = EVENT_START - timedelta(days=196) + timedelta(hours=1)
+PRESALE_END = EVENT_START - timedelta(hours=2)
 SALES_FROM = EVENT_START - timedelta(days=182)
 SALES_SECONDS = int((EVENT_START - timedelta(days=1) - SALES_FROM).total_seconds())
 LOCATION = "Berlin Congress Center\nAlexanderstraße 11\n10178 Berlin"
