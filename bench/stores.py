@@ -152,8 +152,8 @@ def build_event(store, env: dict, orders: int) -> BenchEvent:
 
 
 def event_counts(store, organizer: str, event: str) -> tuple[int, dict[str, int]]:
-    """The event's id and how many orders, positions, fees, transactions and invoices it
-    has."""
+    """The event's id and how many orders, positions, fees, transactions, invoices and
+    scans it has."""
     p = store.placeholder
     connection = store.connect()
     try:
@@ -180,8 +180,26 @@ def event_counts(store, organizer: str, event: str) -> tuple[int, dict[str, int]
         counts["transactions"] = cursor.fetchone()[0]
         cursor.execute(f"SELECT COUNT(*) FROM invoices WHERE event_id = {p}", (event_id,))
         counts["invoices"] = cursor.fetchone()[0]
+        cursor.execute(
+            f"SELECT COUNT(*) FROM checkins c JOIN checkin_lists l ON l.id = c.list_id "
+            f"WHERE l.event_id = {p}",
+            (event_id,),
+        )
+        counts["checkins"] = cursor.fetchone()[0]
         cursor.execute(f"SELECT COUNT(*) FROM orders WHERE event_id = {p}", (event_id,))
         counts = {"orders": cursor.fetchone()[0], **counts}
     finally:
         connection.close()
     return event_id, counts
+
+
+def item_ids(store, event_id: int) -> list[int]:
+    """The ids of the event's products, for exports that filter by product."""
+    p = store.placeholder
+    connection = store.connect()
+    try:
+        cursor = connection.cursor()
+        cursor.execute(f"SELECT id FROM items WHERE event_id = {p} ORDER BY id", (event_id,))
+        return [row[0] for row in cursor.fetchall()]
+    finally:
+        connection.close()

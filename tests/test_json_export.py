@@ -264,7 +264,7 @@ def test_listed_without_parameters_of_its_own(client, demo):
         "input_parameters": [],
     }
     response = client.get(demo.organizer_url("json/"), headers=demo.headers())
-    assert [p["name"] for p in response.json["input_parameters"]] == ["events", "all_events"]
+    assert [p["name"] for p in response.json["input_parameters"]] == ["all_events", "events"]
 
 
 def test_unknown_parameters_are_refused(client, demo):

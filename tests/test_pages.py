@@ -608,6 +608,7 @@ def test_a_form_starts_the_same_export_as_the_api(app, pages, client, demo):
             "_format": "positions:excel",
             "paid_only": True,
             "include_payment_amounts": False,
+            "group_multiple_choice": False,
             "date_range": "2024-01-01/2024-12-31",
             "items": items,
         },
@@ -622,6 +623,7 @@ def test_a_form_starts_the_same_export_as_the_api(app, pages, client, demo):
         "_format": "positions:excel",
         "paid_only": True,
         "include_payment_amounts": False,
+        "group_multiple_choice": False,
         "date_range": "2024-01-01/2024-12-31",
         "items": [int(item) for item in items],
     }

@@ -6,8 +6,11 @@ import copy
 from datetime import UTC, datetime, time
 
 import pytest
+from sqlalchemy import select
 
 from service.schedules import rules
+from service.store import get_session
+from service.store.models import CheckinList, Event
 
 from .schedule_helpers import CASES, EVENT_URL, ORGANIZER_URL, body_of, remove_all_schedules
 
@@ -252,7 +255,18 @@ def test_checkin_list_schedule_fills_pretix_defaults(api, demo, app):
         "/api/v1/organizers/bigevents/events/sampleconf/exporters/checkinlist/",
         headers=demo.headers(),
     ).get_json()
-    list_id = next(p for p in form["input_parameters"] if p["name"] == "list")["choices"][0]
+    assert "choices" not in next(p for p in form["input_parameters"] if p["name"] == "list")
+    with app.app_context():
+        list_id = (
+            get_session()
+            .scalars(
+                select(CheckinList.id)
+                .join(Event)
+                .where(Event.slug == "sampleconf")
+                .order_by(CheckinList.id)
+            )
+            .first()
+        )
     body = {
         **CASES["valid_event_body"],
         "export_identifier": "checkinlist",
@@ -300,6 +314,7 @@ def test_organizer_schedule_lifecycle(api, demo):
         "events": ["sampleconf"],
         "_format": "xlsx",
         "date_range": "/",
+        "event_date_range": "/",
     }
     assert patched.get_json()["timezone"] == "America/New_York"
     assert patched.get_json()["schedule_next_run"].endswith("T09:00:00Z")  # 04:00 in New York

@@ -183,8 +183,9 @@ def download(context: ExportContext, identifier: str, job_id: str, file_id: str)
 
 
 def attachment(filename: str) -> str:
-    """``attachment; filename="..."`` with an ASCII-only name (ours are made from slugs)."""
-    safe = "".join(c if c.isascii() and (c.isalnum() or c in "._-") else "_" for c in filename)
+    """``attachment; filename="..."`` with an ASCII-only name (ours are made from slugs and
+    check-in list names, whose spaces pretix keeps: ``sampleconf_checkin_Main entrance.csv``)."""
+    safe = "".join(c if c.isascii() and (c.isalnum() or c in "._- ") else "_" for c in filename)
     return f'attachment; filename="{safe}"'
 
 

@@ -21,6 +21,9 @@ def for_organizer() -> list[type[BaseExporter]]:
 def _load_builtin_exporters() -> None:
     from . import (  # noqa: F401
         checkinlist,
+        checkinlistcodes,
+        checkinlog,
+        customerlist,
         dekodi,
         eventdata,
         giftcardlist,
@@ -34,7 +37,9 @@ def _load_builtin_exporters() -> None:
         ordertaxeslist,
         paymentlist,
         quotalist,
+        reusablemedia,
         transactions,
+        waitinglist,
     )
 
 

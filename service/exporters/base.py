@@ -58,6 +58,8 @@ class BaseExporter:
     organizer_level: bool = False
     required_permission: str | None = "can_view_orders"
     file_stem: str = "export"
+    # What is in the file and who it is for, shown on the exporter's page.
+    description: str = ""
 
     def __init__(self, session: Session, scope: ExportScope) -> None:
         self.session = session
@@ -70,12 +72,18 @@ class BaseExporter:
 
     def declared_parameters(self) -> dict[str, params.Param]:
         """Everything ``run`` accepts: at organizer level a multi-event exporter first takes
-        the events to cover, then its own parameters."""
+        the events to cover (``all_events``, then ``events``, as pretix lists them), then its
+        own parameters."""
         own = self.parameter_fields()
         if not (self.multi_event and self.scope.is_multievent):
             return own
         slugs = [e.slug for e in self.scope.events]
-        return {"events": params.EventSlugs(slugs), "all_events": params.Boolean(), **own}
+        names = {e.slug: e.name for e in self.scope.events}
+        return {
+            "all_events": params.Boolean(**params.ui("All events", initial=True)),
+            "events": params.EventSlugs(slugs, labels=names, **params.ui("Events")),
+            **own,
+        }
 
     def validate(self, data: dict) -> dict:
         """The run parameters, validated (``marshmallow.ValidationError`` with pretix's
@@ -102,7 +110,12 @@ class ListExporter(BaseExporter):
 
     def parameter_fields(self) -> dict[str, params.Param]:
         return {
-            "_format": params.Choice(list(writers.LIST_FORMATS), required=True),
+            "_format": params.Choice(
+                list(writers.LIST_FORMATS),
+                required=True,
+                labels=writers.LIST_FORMAT_LABELS,
+                **params.ui("Format", initial="xlsx"),
+            ),
             **self.additional_fields(),
         }
 
@@ -127,13 +140,29 @@ class MultiSheetListExporter(BaseExporter):
     sheets: Sequence[tuple[str, str]] = ()
 
     def parameter_fields(self) -> dict[str, params.Param]:
-        return {"_format": params.Choice(self.formats(), required=True), **self.additional_fields()}
+        return {
+            "_format": params.Choice(
+                self.formats(),
+                required=True,
+                labels=self.format_labels(),
+                **params.ui("Format", initial="xlsx"),
+            ),
+            **self.additional_fields(),
+        }
 
     def formats(self) -> list[str]:
         choices = ["xlsx"]
         for key, _title in self.sheets:
             choices += [f"{key}:{dialect}" for dialect in writers.SHEET_DIALECTS]
         return choices
+
+    def format_labels(self) -> dict[str, str]:
+        """ "Order positions — CSV (comma-separated)" for ``positions:default``, and so on."""
+        labels = {"xlsx": "Excel workbook (.xlsx), one sheet each"}
+        for key, title in self.sheets:
+            for dialect, text in writers.SHEET_DIALECT_LABELS.items():
+                labels[f"{key}:{dialect}"] = f"{title} — {text}"
+        return labels
 
     def additional_fields(self) -> dict[str, params.Param]:
         return {}

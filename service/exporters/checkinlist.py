@@ -1,9 +1,10 @@
 """``checkinlist``, "Check-in list": the attendees a check-in list admits, with when they were
 last checked in and out on that list, as pretix's ``CSVCheckinList`` lists them.
 
-Which positions (as pretix): not canceled, of paid orders, and of pending ones too if the
-list includes pending orders; of any product if the list covers all products, otherwise of
-the products the list names (the store records none, so such a list admits nobody).
+Which positions (as pretix, ``store.checkin_queries.admitted``): not canceled, of paid
+orders, of pending ones too if the list includes pending orders (otherwise only those valid
+while pending); of any product if the list covers all products, otherwise of the products
+the list names.
 
 ``status`` keeps pretix's values: "1" checked in (ever entered), "2" present (entered and
 not left since), "3" checked in but left (last exit at or after last entry), "0" not
@@ -12,23 +13,39 @@ parent ticket's attendee, else the invoice name, else the order code), by order 
 position, or by order date newest first, each with the position id as tie-breaker.
 
 Names, emails and answers of an add-on fall back to its parent ticket's, as in pretix.
-Columns keep pretix's names and order where the store has the field.
+Columns are pretix 2026.8's, in its order; times are pretix's short date-time text in the
+event's time zone; "Requires special attention" is the order's, product's or variation's;
+the address is the attendee's own.
 """
 
 from collections import defaultdict
 from collections.abc import Iterator
+from pathlib import Path
 
-from sqlalchemy import and_, case, false, func, or_, select
+from sqlalchemy import and_, case, func, or_, select
 from sqlalchemy.orm import aliased
 
 from ..store import queries
 from ..store.catalog_queries import SortKey, iter_keyset, load_catalogue
-from ..store.models import Checkin, CheckinList, Order, OrderPosition, Question, QuestionAnswer
+from ..store.checkin_queries import admitted
+from ..store.models import (
+    Checkin,
+    CheckinList,
+    Item,
+    ItemVariation,
+    Order,
+    OrderPosition,
+    Question,
+    QuestionAnswer,
+    Seat,
+    Voucher,
+)
 from . import params, register
-from .base import ExportError, ListExporter
+from .base import ExportError, ExportFile, ListExporter, ProgressCallback
 from .base_types import Table
+from .checkin_files import list_file_stem
 from .localtime import EventClock
-from .orderlist import yes_no
+from .pretix_formats import short_datetime, yes_no
 
 STATUS_LABELS = {
     "": "All attendees",
@@ -40,12 +57,22 @@ STATUS_LABELS = {
 SORT_LABELS = {"name": "Attendee name", "code": "Order code", "order_datetime": "Order date"}
 
 Parent = aliased(OrderPosition)
+# pretix's ``require_checkin_attention``: the order's, the product's or the variation's.
+ATTENTION = or_(
+    Order.checkin_attention.is_(True),
+    Item.checkin_attention.is_(True),
+    ItemVariation.checkin_attention.is_(True),
+)
 
 
 @register
 class CheckinListExporter(ListExporter):
     identifier = "checkinlist"
     verbose_name = "Check-in list"
+    description = (
+        "The attendees of a check-in list with their order, product and check-in state: to "
+        "print for the entrance or to see who came."
+    )
     file_stem = "checkin"
 
     def _event_id(self) -> int:
@@ -64,14 +91,25 @@ class CheckinListExporter(ListExporter):
         ).all()
         return {
             "list": params.Choice(
-                [i for i, _ in lists], required=True, labels={i: n for i, n in lists}
+                [i for i, _ in lists],
+                required=True,
+                labels={i: n for i, n in lists},
+                listed=False,
+                **params.ui("Check-in list"),
             ),
-            "secrets": params.Boolean(),
-            "attention_only": params.Boolean(),
-            "status": params.Choice(list(STATUS_LABELS), labels=STATUS_LABELS),
-            "sort": params.Choice(list(SORT_LABELS), labels=SORT_LABELS),
+            "secrets": params.Boolean(**params.ui("Include QR-code secret")),
+            "attention_only": params.Boolean(**params.ui("Only attendees needing attention")),
+            "status": params.Choice(
+                list(STATUS_LABELS), labels=STATUS_LABELS, **params.ui("Check-in status", "")
+            ),
+            "sort": params.Choice(
+                list(SORT_LABELS), labels=SORT_LABELS, **params.ui("Sort by", "name")
+            ),
             "questions": params.MultipleChoice(
-                [i for i, _ in questions], labels={i: q for i, q in questions}
+                [i for i, _ in questions],
+                labels={i: q for i, q in questions},
+                listed=False,
+                **params.ui("Questions", help="A column with the answers to each one checked."),
             ),
         }
 
@@ -83,6 +121,7 @@ class CheckinListExporter(ListExporter):
                 Checkin.position_id,
                 func.max(case((Checkin.type == "entry", Checkin.datetime))).label("last_entry"),
                 func.max(case((Checkin.type == "exit", Checkin.datetime))).label("last_exit"),
+                func.max(case((Checkin.auto_checked_in, 1), else_=0)).label("auto"),
             )
             .where(Checkin.list_id == list_id, Checkin.successful.is_(True))
             .group_by(Checkin.position_id)
@@ -90,16 +129,9 @@ class CheckinListExporter(ListExporter):
         )
 
     def _conditions(self, checkin_list, scans, form: dict) -> list:
-        statuses = ["p", "n"] if checkin_list.include_pending else ["p"]
-        conditions = [
-            Order.event_id == self._event_id(),
-            Order.status.in_(statuses),
-            OrderPosition.canceled.is_(False),
-        ]
-        if not checkin_list.all_products:
-            conditions.append(false())
+        conditions = admitted(checkin_list)
         if form.get("attention_only"):
-            conditions.append(Order.checkin_attention.is_(True))
+            conditions.append(ATTENTION)
         entry, exit_ = scans.c.last_entry, scans.c.last_exit
         status = form.get("status") or ""
         if status == "1":
@@ -116,9 +148,20 @@ class CheckinListExporter(ListExporter):
     def _joined(query, scans):
         return (
             query.join(Order, Order.id == OrderPosition.order_id)
+            .join(Item, Item.id == OrderPosition.item_id)
+            .outerjoin(ItemVariation, ItemVariation.id == OrderPosition.variation_id)
             .outerjoin(Parent, Parent.id == OrderPosition.addon_to_id)
             .outerjoin(scans, scans.c.position_id == OrderPosition.id)
+            .outerjoin(Voucher, Voucher.id == OrderPosition.voucher_id)
+            .outerjoin(Seat, Seat.id == OrderPosition.seat_id)
         )
+
+    def write(self, form: dict, path: Path, progress: ProgressCallback) -> ExportFile:
+        """Named after the list, as pretix names the file: ``<event>_checkin_<list>``."""
+        checkin_list = self.session.get(CheckinList, form["list"])
+        if checkin_list is not None:
+            self.file_stem = list_file_stem(checkin_list.name)
+        return super().write(form, path, progress)
 
     @staticmethod
     def _sort_keys(sort: str) -> list[SortKey]:
@@ -150,7 +193,15 @@ class CheckinListExporter(ListExporter):
             .where(Question.id.in_(form.get("questions") or []))
             .order_by(Question.position, Question.id)
         ).all()
-        columns = ["Order code", "Attendee name", "Product", "Price", "Checked in", "Checked out"]
+        columns = [
+            "Order code",
+            "Attendee name",
+            "Product",
+            "Price",
+            "Checked in",
+            "Checked out",
+            "Automatically checked in",
+        ]
         if checkin_list.include_pending:
             columns.append("Paid")
         if form.get("secrets"):
@@ -158,10 +209,17 @@ class CheckinListExporter(ListExporter):
         columns += ["Email", "Phone number", *(q.question for q in questions)]
         columns += [
             "Company",
+            "Voucher code",
             "Order date",
             "Order time",
             "Requires special attention",
             "Comment",
+            "Check-in text",
+            "Seat ID",
+            "Seat name",
+            "Seat zone",
+            "Seat row",
+            "Seat number",
             "Blocked",
             "Valid from",
             "Valid until",
@@ -191,10 +249,19 @@ class CheckinListExporter(ListExporter):
                 Order.invoice_city,
                 Order.invoice_country,
                 Order.invoice_state,
+                Order.checkin_text,
+                ATTENTION.label("attention"),
+                Voucher.code.label("voucher_code"),
+                Seat.seat_guid,
+                Seat.name.label("seat_name"),
+                Seat.zone_name,
+                Seat.row_name,
+                Seat.seat_number,
                 Parent.attendee_name.label("parent_name"),
                 Parent.attendee_email.label("parent_email"),
                 scans.c.last_entry,
                 scans.c.last_exit,
+                scans.c.auto,
             ).select_from(OrderPosition),
             scans,
         ).where(*conditions)
@@ -234,8 +301,9 @@ class CheckinListExporter(ListExporter):
                     row.attendee_name or row.parent_name or row.invoice_name,
                     catalogue.product_label(row.item_id, row.variation_id),
                     row.price,
-                    clock.local_or_none(event_id, row.last_entry),
-                    clock.local_or_none(event_id, row.last_exit),
+                    short_datetime(clock.local_or_none(event_id, row.last_entry)),
+                    short_datetime(clock.local_or_none(event_id, row.last_exit)),
+                    yes_no(row.auto),
                 ]
                 if checkin_list.include_pending:
                     row_cells.append(yes_no(row.status == "p"))
@@ -246,26 +314,24 @@ class CheckinListExporter(ListExporter):
                     row.phone or "",
                     *(answers.get(row.id, {}).get(q.id, "") for q in questions),
                     row.company or row.invoice_company,
-                    ordered.date(),
+                    row.voucher_code or "",
+                    ordered.strftime("%Y-%m-%d"),
                     ordered.strftime("%H:%M:%S"),
-                    yes_no(row.checkin_attention),
-                    row.comment,
-                    yes_no(bool(row.blocked)),
-                    clock.local_or_none(event_id, row.valid_from),
-                    clock.local_or_none(event_id, row.valid_until),
-                    *self._address(row),
+                    yes_no(row.attention),
+                    row.comment or "",
+                    row.checkin_text or "",
+                    row.seat_guid or "",
+                    row.seat_name or "",
+                    row.zone_name or "",
+                    row.row_name or "",
+                    row.seat_number or "",
+                    "Yes" if row.blocked else "",
+                    short_datetime(clock.local_or_none(event_id, row.valid_from)),
+                    short_datetime(clock.local_or_none(event_id, row.valid_until)),
+                    row.street or "",
+                    row.zipcode or "",
+                    row.city or "",
+                    row.country or "",
+                    row.state or "",
                 ]
                 yield row_cells
-
-    @staticmethod
-    def _address(row) -> list:
-        """The attendee's address if the position has one, else the invoice address."""
-        if row.street or row.zipcode or row.city:
-            return [row.street, row.zipcode, row.city, row.country, row.state]
-        return [
-            row.invoice_street,
-            row.invoice_zipcode,
-            row.invoice_city,
-            row.invoice_country,
-            row.invoice_state,
-        ]

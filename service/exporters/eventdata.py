@@ -1,17 +1,22 @@
 """``eventdata``, "Event data": one row per event the token may see, by start date as pretix's
-``EventDataExporter`` lists them, with each event's times in its own time zone.
+``EventDataExporter`` lists them, with each event's times in its own time zone as pretix's
+short date-time text, its coordinates and its internal comment.
 
 Offered at organizer level only, taking ``events`` and ``all_events`` like pretix's (which
 registers it as a multi-event exporter); it shows event settings, not orders, so any token of
-the organizer may run it. pretix's columns for coordinates, the internal comment and meta data
-are left out, as the store has none of them.
+the organizer may run it. pretix adds a column per event meta data property of the
+organizer, with the property's default where the event sets no value; those follow the fixed
+columns here too.
 """
 
+from sqlalchemy import select
+
+from ..store.models import EventMetaProperty
 from . import register
 from .base import ListExporter
 from .base_types import Table
 from .localtime import EventClock
-from .orderlist import yes_no
+from .pretix_formats import short_datetime, yes_no
 
 COLUMNS = [
     "Event name",
@@ -25,6 +30,9 @@ COLUMNS = [
     "Start of presale",
     "End of presale",
     "Location",
+    "Latitude",
+    "Longitude",
+    "Internal comment",
 ]
 
 
@@ -32,6 +40,10 @@ COLUMNS = [
 class EventDataExporter(ListExporter):
     identifier = "eventdata"
     verbose_name = "Event data"
+    description = (
+        "The organizer's events with their dates, location and state, one row each: an overview "
+        "of all events."
+    )
     event_level = False
     multi_event = True
     required_permission = None
@@ -39,6 +51,14 @@ class EventDataExporter(ListExporter):
 
     def table(self, form: dict) -> Table:
         events = sorted(self.scope.events, key=lambda e: (e.date_from, e.name, e.id))
+        defaults = dict(
+            self.session.execute(
+                select(EventMetaProperty.name, EventMetaProperty.default)
+                .where(EventMetaProperty.organizer_id == self.scope.organizer.id)
+                .order_by(EventMetaProperty.id)
+            ).all()
+        )
+        properties = list(defaults)
         clock = EventClock(events)
         rows = (
             [
@@ -47,13 +67,17 @@ class EventDataExporter(ListExporter):
                 yes_no(event.live),
                 event.currency,
                 event.timezone,
-                clock.local(event.id, event.date_from),
-                clock.local_or_none(event.id, event.date_to),
-                clock.local_or_none(event.id, event.date_admission),
-                clock.local_or_none(event.id, event.presale_start),
-                clock.local_or_none(event.id, event.presale_end),
-                event.location,
+                short_datetime(clock.local(event.id, event.date_from)),
+                short_datetime(clock.local_or_none(event.id, event.date_to)),
+                short_datetime(clock.local_or_none(event.id, event.date_admission)),
+                short_datetime(clock.local_or_none(event.id, event.presale_start)),
+                short_datetime(clock.local_or_none(event.id, event.presale_end)),
+                event.location or "",
+                event.geo_lat or "",
+                event.geo_lon or "",
+                event.comment or "",
+                *({**defaults, **(event.meta_data or {})}.get(name) or "" for name in properties),
             ]
             for event in events
         )
-        return Table(COLUMNS, len(events), rows)
+        return Table(COLUMNS + properties, len(events), rows)

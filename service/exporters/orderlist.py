@@ -17,10 +17,11 @@ from sqlalchemy import func, select
 
 from ..store import queries
 from ..store.distinct_values import distinct_values
-from ..store.models import Item, OrderFee, OrderPosition
-from ..store.order_totals import PAID_PAYMENT_STATES, TotalsLayout, orders_with_totals
+from ..store.models import Item, ItemVariation, OrderFee, OrderPosition
+from ..store.order_totals import LISTED_PAYMENT_STATES, TotalsLayout, orders_with_totals
 from ..store.position_lines import LinesLayout, positions_with_orders
 from . import dateframes, params, register, writers
+from .answer_columns import answer_cells, answer_columns
 from .base import MultiSheetListExporter
 from .base_types import Cents, Rates, Table, format_rate
 from .localtime import EventClock
@@ -128,6 +129,25 @@ SEAT_COLUMNS = ["Seat ID", "Seat name", "Seat zone", "Seat row", "Seat number"]
 OWN_POSITION_COLUMNS = ["Check-ins"]
 
 
+def product_labels(session, event_id: int) -> dict[int, str]:
+    """Product id → its name, with its variations: "T-shirt (S, M, L)"."""
+    items = session.execute(
+        select(Item.id, Item.name).where(Item.event_id == event_id).order_by(Item.position, Item.id)
+    ).all()
+    variations: dict[int, list[str]] = {}
+    for item_id, value in session.execute(
+        select(ItemVariation.item_id, ItemVariation.value)
+        .join(Item, ItemVariation.item_id == Item.id)
+        .where(Item.event_id == event_id)
+        .order_by(ItemVariation.item_id, ItemVariation.position, ItemVariation.id)
+    ).all():
+        variations.setdefault(item_id, []).append(str(value))
+    return {
+        item_id: f"{name} ({', '.join(variations[item_id])})" if item_id in variations else name
+        for item_id, name in items
+    }
+
+
 @register
 class OrderListExporter(MultiSheetListExporter):
     identifier = "orderlist"
@@ -135,6 +155,11 @@ class OrderListExporter(MultiSheetListExporter):
     multi_event = True
     file_stem = "orders"
     sheets = (("orders", "Orders"), ("positions", "Order positions"), ("fees", "Order fees"))
+    description = (
+        "All orders with their totals, payments and status, one row per ticket or product "
+        "(order positions) and per fee: for accounting, reconciliation and your own analyses "
+        "in a spreadsheet. As an Excel workbook with three sheets, or one of them as CSV."
+    )
 
     def __init__(self, session, scope) -> None:
         super().__init__(session, scope)
@@ -146,17 +171,27 @@ class OrderListExporter(MultiSheetListExporter):
 
     def additional_fields(self) -> dict[str, params.Param]:
         fields = {
-            "paid_only": params.Boolean(),
-            "include_payment_amounts": params.Boolean(),
-            "date_range": params.DateFrame(),
+            "paid_only": params.Boolean(**params.ui("Only paid orders", initial=True)),
+            "include_payment_amounts": params.Boolean(**params.ui("Include payment amounts")),
+            "group_multiple_choice": params.Boolean(
+                **params.ui("Show multiple choice answers grouped in one column")
+            ),
+            "date_range": params.DateFrame(
+                **params.ui("Date range", help="Orders placed in this period.")
+            ),
         }
-        if not self.scope.is_multievent:
-            item_ids = self.session.scalars(
-                select(Item.id)
-                .where(Item.event_id == self.scope.events[0].id)
-                .order_by(Item.position, Item.id)
-            ).all()
-            fields["items"] = params.MultipleChoice(item_ids)
+        if self.scope.is_multievent:
+            fields["event_date_range"] = params.DateFrame(
+                **params.ui("Event date", help="Only orders of events that start in this period.")
+            )
+        else:
+            names = product_labels(self.session, self.scope.events[0].id)
+            fields["items"] = params.MultipleChoice(
+                list(names),
+                labels=names,
+                listed=False,
+                **params.ui("Products", help="Only orders with these products. None checked: all."),
+            )
         return fields
 
     # Shared context ----------------------------------------------------------------------
@@ -188,7 +223,7 @@ class OrderListExporter(MultiSheetListExporter):
 
     def _filter(self, form: dict) -> queries.OrderFilter:
         after, until = self.order_range
-        flt = queries.OrderFilter(event_ids=[e.id for e in self.scope.events])
+        flt = queries.OrderFilter(event_ids=[e.id for e in self._events_in_frame(form)])
         flt.after, flt.until = after, until
         if form.get("paid_only"):
             flt.statuses = ["p"]
@@ -199,6 +234,21 @@ class OrderListExporter(MultiSheetListExporter):
         if form.get("items"):
             flt.item_ids = list(form["items"])
         return flt
+
+    def _events_in_frame(self, form: dict) -> list:
+        """The events whose start lies in ``event_date_range`` (each in its own time zone),
+        all of them without one."""
+        frame = form.get("event_date_range")
+        if not frame:
+            return self.scope.events
+        chosen = []
+        for event in self.scope.events:
+            start, end = dateframes.resolve(frame, event.timezone)
+            if (start is None or event.date_from >= start) and (
+                end is None or event.date_from < end
+            ):
+                chosen.append(event)
+        return chosen
 
     def _clock(self) -> EventClock:
         return EventClock(self.scope.events)
@@ -224,12 +274,19 @@ class OrderListExporter(MultiSheetListExporter):
             self._layouts = {}
         if sheet not in self._layouts:
             whole = queries.ExportedOrders.of(self.session, replace(flt, after=None, until=None))
-            providers = distinct_values(self.session, queries.OrderPayment.provider, whole)
+            # pretix leaves "free" out of the provider columns and the provider cells.
+            providers = [
+                p
+                for p in distinct_values(self.session, queries.OrderPayment.provider, whole)
+                if p != "free"
+            ]
             if sheet == "orders":
                 with_amounts = bool(form.get("include_payment_amounts"))
                 layout = TotalsLayout(self._tax_rates(whole), providers, with_amounts)
             else:
-                layout = LinesLayout(queries.questions_of(self.session, flt.event_ids), providers)
+                grouped = bool(form.get("group_multiple_choice"))
+                columns = answer_columns(self.session, flt.event_ids, grouped)
+                layout = LinesLayout(columns, providers)
             self._layouts[sheet] = layout
         return self._layouts[sheet]
 
@@ -462,7 +519,10 @@ class OrderListExporter(MultiSheetListExporter):
                 lines["comment"],
                 lines["custom_followup_at"],
                 lines["addon_to"],
-                *(lines[name] for name in layout.answers),
+                *(
+                    answer_cells(column, lines[name])
+                    for column, name in zip(layout.questions, layout.answers, strict=True)
+                ),
                 *(lines[name] for name in INVOICE_ADDRESS_COLUMNS),
                 list(map(sales_channel_name, lines["sales_channel"])),
                 lines["locale"],
@@ -483,10 +543,10 @@ class OrderListExporter(MultiSheetListExporter):
             ]
 
     @staticmethod
-    def _paid_providers(payments) -> str:
-        paid = PAID_PAYMENT_STATES
-        providers = sorted({p.provider for p in payments if p.state in paid})
-        return ", ".join(map(payment_provider_name, providers))
+    def _listed_providers(payments) -> str:
+        """pretix's "Payment providers" cell of a fee: as on the other sheets."""
+        listed = {p.provider for p in payments if p.state in LISTED_PAYMENT_STATES}
+        return ", ".join(payment_provider_name(p) for p in sorted(listed) if p != "free")
 
     # Fees ----------------------------------------------------------------------------------
     def _fees(self, form: dict) -> Table:
@@ -543,7 +603,7 @@ class OrderListExporter(MultiSheetListExporter):
             payments = queries.payments_by_order(self.session, ids)
             rows = []
             for order in chunk:
-                providers = self._paid_providers(payments.get(order.id, ()))
+                providers = self._listed_providers(payments.get(order.id, ()))
                 for fee in fees.get(order.id, ()):
                     if form.get("paid_only") and fee.canceled:
                         continue

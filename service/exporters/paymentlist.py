@@ -4,26 +4,33 @@ time, as pretix's ``PaymentListExporter`` lists them.
 As in pretix, a state list that is left out selects nothing of that kind; refunds show a
 negative amount; ``start_date_range`` filters by creation and ``end_date_range`` by
 completion (payment or execution date), so it leaves out anything not completed. Date
-frames are resolved in each event's own time zone. pretix's comment, matching ID and
-payment details columns are left out: the store has none of them.
+frames are resolved in each event's own time zone. "Comment" is a refund's; "Matching ID" what
+the provider gives accounting to match a payment with (the transfer reference, Stripe's
+charge id); "Invoice numbers" the order's invoices. "Payment details" stays empty: pretix
+fills it from each provider's own rendering of data the store does not keep.
 
 Payments and refunds are read in two key-set streams on (created, id) and merged, so memory
 stays flat however many there are.
 """
 
 import heapq
+from collections import defaultdict
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import datetime
+from itertools import islice
 
-from sqlalchemy import and_, func, or_, select
+from sqlalchemy import and_, func, literal, or_, select
 
+from ..store import queries
 from ..store.catalog_queries import SortKey, iter_keyset
-from ..store.models import Order, OrderPayment, OrderRefund
+from ..store.models import Invoice, Order, OrderPayment, OrderRefund
 from . import dateframes, params, register
 from .base import ListExporter
 from .base_types import Table
 from .localtime import EventClock
+from .payment_providers import matching_id
+from .pretix_texts import payment_provider_name
 
 PAYMENT_STATES = {
     "created": "created",
@@ -41,12 +48,6 @@ REFUND_STATES = {
     "failed": "failed",
     "canceled": "canceled",
 }
-# pretix shows a provider's verbose name; unknown providers keep their identifier.
-PROVIDER_NAMES = {
-    "banktransfer": "Bank transfer",
-    "paypal": "PayPal",
-    "stripe": "Credit card via Stripe",
-}
 COLUMNS = [
     "Event slug",
     "Order",
@@ -57,7 +58,13 @@ COLUMNS = [
     "Status code",
     "Amount",
     "Payment method",
+    "Comment",
+    "Matching ID",
+    "Payment details",
+    "Invoice numbers",
 ]
+# Rows whose orders' invoice numbers are looked up with one query.
+BATCH_ROWS = 500
 
 
 @dataclass(frozen=True)
@@ -71,12 +78,29 @@ class _Kind:
     labels: dict
     sign: int
     rank: int  # payments first among rows created at the same moment
+    comment: object  # the comment column, or NULL for payments
 
 
 PAYMENTS = _Kind(
-    OrderPayment, OrderPayment.payment_date, "payment_states", "P", PAYMENT_STATES, 1, 0
+    OrderPayment,
+    OrderPayment.payment_date,
+    "payment_states",
+    "P",
+    PAYMENT_STATES,
+    1,
+    0,
+    literal(None),
 )
-REFUNDS = _Kind(OrderRefund, OrderRefund.execution_date, "refund_states", "R", REFUND_STATES, -1, 1)
+REFUNDS = _Kind(
+    OrderRefund,
+    OrderRefund.execution_date,
+    "refund_states",
+    "R",
+    REFUND_STATES,
+    -1,
+    1,
+    OrderRefund.comment,
+)
 
 
 @register
@@ -168,6 +192,9 @@ class PaymentListExporter(ListExporter):
                 model.provider,
                 model.created,
                 kind.completed.label("completed"),
+                kind.comment.label("comment"),
+                model.details,
+                model.order_id,
                 Order.code,
                 Order.event_id,
             )
@@ -188,18 +215,38 @@ class PaymentListExporter(ListExporter):
 
     def _rows(self, merged) -> Iterator[list]:
         clock = EventClock(self.scope.events)
-        for _key, kind, row in merged:
-            yield [
-                clock.slug(row.event_id),
-                row.code,
-                f"{row.code}-{kind.letter}-{row.local_id}",
-                self._day(clock, row.event_id, row.created),
-                self._day(clock, row.event_id, row.completed),
-                kind.labels.get(row.state, row.state),
-                row.state,
-                row.amount * kind.sign,
-                PROVIDER_NAMES.get(row.provider, row.provider),
-            ]
+        while batch := list(islice(merged, BATCH_ROWS)):
+            invoices = self._invoice_numbers({row.order_id for _key, _kind, row in batch})
+            for _key, kind, row in batch:
+                slug = clock.slug(row.event_id)
+                yield [
+                    slug,
+                    row.code,
+                    f"{row.code}-{kind.letter}-{row.local_id}",
+                    self._day(clock, row.event_id, row.created),
+                    self._day(clock, row.event_id, row.completed),
+                    kind.labels.get(row.state, row.state),
+                    row.state,
+                    row.amount * kind.sign,
+                    payment_provider_name(row.provider),
+                    row.comment or "",
+                    matching_id(row.provider, slug, row.code, row.details)
+                    if kind is PAYMENTS
+                    else "",
+                    "",
+                    invoices.get(row.order_id, ""),
+                ]
+
+    def _invoice_numbers(self, order_ids: set[int]) -> dict[int, str]:
+        """Order id -> its invoices' numbers, oldest first, comma-joined."""
+        found = defaultdict(list)
+        for order_id, number in self.session.execute(
+            select(Invoice.order_id, Invoice.number)
+            .where(queries.id_in(self.session, Invoice.order_id, order_ids))
+            .order_by(Invoice.order_id, Invoice.id)
+        ):
+            found[order_id].append(number)
+        return {order_id: ", ".join(numbers) for order_id, numbers in found.items()}
 
     @staticmethod
     def _day(clock: EventClock, event_id: int, moment: datetime | None):

@@ -1,18 +1,24 @@
-"""``quotalist``, "Quota availabilities": per quota its size and how much of it paid and
-pending orders take, as pretix's ``QuotaListExporter`` reports it.
+"""``quotalist``, "Quota availabilities": per quota its size and what takes from it, with the
+availability left, as pretix's ``QuotaListExporter`` reports it.
 
 A position counts for a quota when it is not canceled, its order is paid (or pending), and
-its product is in the quota (for a variation: the variation too). Availability is the size
-less paid and pending positions, never below zero, as pretix reports a sold-out quota;
-unlimited quotas show "Infinite" for both size and availability. pretix's columns for
-vouchers, carts, the waiting list and exited orders are left out: the store has none of
-them. ``Products`` is ours.
+its product is in the quota (for a variation: the variation too). Blocking vouchers count
+their unused redemptions while valid; the waiting list counts entries still waiting for a
+voucher for one of the quota's products; the store keeps no carts, and no exit releases quota
+here, so those columns are 0. Availability is the size less paid, pending, blocked and
+waiting, never below zero (pretix counts the waiting list against it too); unlimited quotas
+show "Infinite" for size and availability.
 
 Paid and pending counts are sales figures of the orders, so the exporter needs the order
 permission, as in pretix.
 """
 
-from ..store.catalog_queries import load_catalogue, quota_sales
+from datetime import UTC, datetime
+
+from sqlalchemy import select
+
+from ..store.catalog_queries import QuotaInfo, load_catalogue, quota_sales
+from ..store.models import Voucher, WaitingListEntry
 from . import register
 from .base import ListExporter
 from .base_types import Table
@@ -22,39 +28,77 @@ COLUMNS = [
     "Total quota",
     "Paid orders",
     "Pending orders",
+    "Blocking vouchers",
+    "Current user's carts",
+    "Waiting list",
+    "Exited orders",
     "Current availability",
-    "Products",
 ]
 INFINITE = "Infinite"
+
+
+def _voucher_covers(quota: QuotaInfo, voucher) -> bool:
+    if voucher.quota_id is not None:
+        return voucher.quota_id == quota.id
+    if voucher.item_id is None:
+        return False
+    if voucher.variation_id is not None:
+        return quota.covers(voucher.item_id, voucher.variation_id)
+    return voucher.item_id in quota.item_ids
 
 
 @register
 class QuotaListExporter(ListExporter):
     identifier = "quotalist"
     verbose_name = "Quota availabilities"
+    description = (
+        "Each quota with its size, what is sold, reserved and still available, and its "
+        "products: to see at a glance what is left."
+    )
     file_stem = "quotas"
 
     def table(self, form: dict) -> Table:
         event_id = self.scope.events[0].id
         catalogue = load_catalogue(self.session, event_id)
         sales = quota_sales(self.session, event_id, ("p", "n"))
+        now = datetime.now(UTC).replace(tzinfo=None)
+        vouchers = self.session.execute(
+            select(
+                Voucher.quota_id,
+                Voucher.item_id,
+                Voucher.variation_id,
+                Voucher.max_usages,
+                Voucher.redeemed,
+            ).where(
+                Voucher.event_id == event_id,
+                Voucher.block_quota.is_(True),
+                Voucher.redeemed < Voucher.max_usages,
+                (Voucher.valid_until.is_(None)) | (Voucher.valid_until > now),
+            )
+        ).all()
+        waiting = self.session.execute(
+            select(WaitingListEntry.item_id, WaitingListEntry.variation_id).where(
+                WaitingListEntry.event_id == event_id, WaitingListEntry.voucher_id.is_(None)
+            )
+        ).all()
         rows = []
         for quota in catalogue.quotas:
             paid, pending = sales.get((quota.id, "p"), 0), sales.get((quota.id, "n"), 0)
-            products = [
-                catalogue.product_label(item.id, variation.id if variation else None)
-                for item in catalogue.items
-                for variation in (catalogue.variations.get(item.id) or [None])
-                if quota.covers(item.id, variation.id if variation else None)
-            ]
+            blocked = sum(v.max_usages - v.redeemed for v in vouchers if _voucher_covers(quota, v))
+            waiting_here = sum(1 for w in waiting if quota.covers(w.item_id, w.variation_id))
+            taken = paid + pending + blocked + waiting_here
+            left = None if quota.size is None else max(quota.size - taken, 0)
             rows.append(
                 [
                     quota.name,
                     INFINITE if quota.size is None else quota.size,
                     paid,
                     pending,
-                    INFINITE if quota.size is None else max(quota.size - paid - pending, 0),
-                    ", ".join(products),
+                    blocked,
+                    0,
+                    waiting_here,
+                    0,
+                    INFINITE if left is None else left,
                 ]
             )
         return Table(COLUMNS, len(rows), rows)

@@ -1,8 +1,9 @@
 """Orders with what the orders sheet shows of their lines and payments, in one streamed query.
 
-Per order, SQL sums the non-canceled positions and fees per tax rate and the paid payments
-and completed refunds per provider, and puts them into columns of the order's row: the
-orders sheet then needs no line or payment in Python, and no query per chunk. The rows
+Per order, SQL sums the non-canceled positions and fees per tax rate, counts the payments
+each provider took and sums the paid payments and completed refunds per provider, and puts
+them into columns of the order's row: the orders sheet then needs no line or payment in
+Python, and no query per chunk. The rows
 arrive through a server-side cursor, a batch at a time, so memory stays flat however big
 the event.
 """
@@ -18,6 +19,10 @@ from .models import Order, OrderFee, OrderPayment, OrderPosition, OrderRefund
 from .queries import ORDER_COLUMNS, ExportedOrders, streamed_columns
 
 PAID_PAYMENT_STATES = ("confirmed", "refunded")
+# pretix's "Payment providers" cell names the providers of payments in these states, not only
+# of paid ones; "Paid by" amounts count paid payments less refunds done or in transit.
+LISTED_PAYMENT_STATES = ("confirmed", "refunded", "pending", "created")
+COMPLETED_REFUND_STATES = ("done", "transit")
 ZERO = Decimal("0.00")
 MONEY = Numeric(13, 2)
 
@@ -26,8 +31,8 @@ MONEY = Numeric(13, 2)
 class TotalsLayout:
     """Which totals come with each order, and the labels of their columns: besides ``fees``,
     ``positions`` and ``last_payment``, gross, net and tax per rate of ``rates``, how many
-    payments each provider of ``providers`` took and, ``with_amounts``, what each provider
-    kept (payments less completed refunds)."""
+    payments each provider of ``providers`` took (in ``LISTED_PAYMENT_STATES``) and,
+    ``with_amounts``, what each provider kept (paid payments less completed refunds)."""
 
     rates: list[Decimal]
     providers: list[str]
@@ -65,13 +70,17 @@ def per_order(model, orders: ExportedOrders, columns: list, *conditions):
 
 
 def paid_payments(orders: ExportedOrders, providers: list[str], with_sums: bool = False):
-    """Per order: the last payment date, how many paid payments each provider took
-    (``paid<n>``) and, ``with_sums``, their amounts (``sum<n>``)."""
-    columns = [func.max(OrderPayment.payment_date).label("last")]
+    """Per order: the last payment date of the paid payments, how many payments in
+    ``LISTED_PAYMENT_STATES`` each provider took (``paid<n>``) and, ``with_sums``, the
+    amounts of each provider's paid payments (``sum<n>``)."""
+    paid = OrderPayment.state.in_(PAID_PAYMENT_STATES)
+    columns = [func.max(OrderPayment.payment_date).filter(paid).label("last")]
     columns += _per_provider(func.count(), OrderPayment, providers, "paid")
     if with_sums:
-        columns += _per_provider(func.sum(OrderPayment.amount), OrderPayment, providers, "sum")
-    return per_order(OrderPayment, orders, columns, OrderPayment.state.in_(PAID_PAYMENT_STATES))
+        paid_sum = func.sum(OrderPayment.amount).filter(paid)
+        columns += _per_provider(paid_sum, OrderPayment, providers, "sum")
+    listed = OrderPayment.state.in_(LISTED_PAYMENT_STATES)
+    return per_order(OrderPayment, orders, columns, listed)
 
 
 def _money(*sums):
@@ -140,7 +149,7 @@ def _totals(orders: ExportedOrders, layout: TotalsLayout) -> tuple[list, list]:
         OrderRefund,
         orders,
         _per_provider(func.sum(OrderRefund.amount), OrderRefund, layout.providers, "sum"),
-        OrderRefund.state == "done",
+        OrderRefund.state.in_(COMPLETED_REFUND_STATES),
     )
     totals += [
         _money(payments.c[f"sum{n}"], -refunds.c[f"sum{n}"]).label(name)

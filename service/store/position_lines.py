@@ -10,10 +10,10 @@ order (orders by date, then position number).
 from collections.abc import Iterator
 from dataclasses import dataclass
 
-from sqlalchemy import func, select
+from sqlalchemy import and_, case, func, select
 from sqlalchemy.orm import Session, aliased
 
-from .models import Checkin, Order, OrderPosition, QuestionAnswer
+from .models import Checkin, Order, OrderPosition, QuestionAnswer, answer_options
 from .order_totals import paid_labels, paid_payments
 from .queries import (
     ORDER_COLUMNS,
@@ -31,7 +31,8 @@ LINE_COLUMNS = tuple(
 
 @dataclass(frozen=True)
 class LinesLayout:
-    """The questions (rows with an ``id``) whose answers come with each position, and the
+    """The questions (rows with an ``id``, and an ``option_id`` for a column per option of a
+    multiple-choice question) whose answers come with each position, and the
     payment providers whose paid payments are counted per order, with the labels of their
     columns."""
 
@@ -59,13 +60,33 @@ def _per_position(model, orders: ExportedOrders, columns: list, *conditions):
     return query.subquery()
 
 
+def _answer_column(question, label: str):
+    """The answer to a question; for a column of one option (a row with an ``option_id``
+    that is not None), 1 where the answer chose that option."""
+    option = getattr(question, "option_id", None)
+    if option is None:
+        return func.max(QuestionAnswer.answer).filter(QuestionAnswer.question_id == question.id)
+    chosen = and_(QuestionAnswer.question_id == question.id, answer_options.c.option_id == option)
+    return func.max(case((chosen, 1), else_=0)).label(label)
+
+
 def _answers(orders: ExportedOrders, layout: LinesLayout):
-    """A row per position with answers, the answer to each question in its column."""
+    """A row per position with answers, the answer to each question in its column (and, for
+    a multiple-choice question shown an option per column, whether each option was chosen)."""
     columns = [
-        func.max(QuestionAnswer.answer).filter(QuestionAnswer.question_id == question).label(label)
-        for question, label in zip((q.id for q in layout.questions), layout.answers, strict=True)
+        _answer_column(question, label).label(label)
+        for question, label in zip(layout.questions, layout.answers, strict=True)
     ]
-    return _per_position(QuestionAnswer, orders, columns)
+    query = (
+        select(QuestionAnswer.position_id, *columns)
+        .join(OrderPosition, QuestionAnswer.position_id == OrderPosition.id)
+        .join(Order, OrderPosition.order_id == Order.id)
+        .where(*orders.lines_of(OrderPosition))
+        .group_by(QuestionAnswer.position_id)
+    )
+    if any(getattr(q, "option_id", None) is not None for q in layout.questions):
+        query = query.outerjoin(answer_options, answer_options.c.answer_id == QuestionAnswer.id)
+    return query.subquery()
 
 
 def positions_with_orders(

@@ -1,0 +1,227 @@
+"""``checkinlog``, "Check-in log (all scans)": one row per scan of the event, successful or
+failed, by scan time, as pretix's ``CheckinLogList`` writes it.
+
+Filters as in pretix: one check-in list or all; products (a scan counts for the product of
+its ticket, or, for a code the scanner could not match to a ticket, the product it named;
+choosing every product filters nothing, so such codes stay in); successful scans only; a
+date frame on the scan time, in the event's time zone. Dates and times are pretix's short
+formats in the event's time zone; "Upload date" is when the scan reached the server.
+
+The store cannot always tell whether a scan was sent from offline mode (pretix's API does
+not say); pretix's own default for that is "no", and that is what such scans show.
+"""
+
+from collections.abc import Iterator
+
+from sqlalchemy import func, or_, select
+
+from ..store.catalog_queries import SortKey, iter_keyset
+from ..store.models import Checkin, CheckinList, Device, Gate, Item, Order, OrderPosition
+from . import dateframes, params, register
+from .base import ListExporter
+from .base_types import Table
+from .localtime import EventClock
+from .pretix_formats import short_date, short_time, yes_no
+
+COLUMNS = [
+    "Date",
+    "Time",
+    "Check-in list",
+    "Scan type",
+    "Order code",
+    "Position ID",
+    "Secret",
+    "Product",
+    "Name",
+    "Device",
+    "Offline",
+    "Offline override",
+    "Automatically checked in",
+    "Gate",
+    "Result",
+    "Error message",
+    "Upload date",
+    "Upload time",
+]
+SCAN_TYPES = {"entry": "Entry", "exit": "Exit"}
+# pretix's texts for why a scan failed.
+ERROR_REASONS = {
+    "canceled": "Order canceled",
+    "invalid": "Unknown ticket",
+    "unpaid": "Ticket not paid",
+    "rules": "Forbidden by custom rule",
+    "revoked": "Ticket code revoked/changed",
+    "incomplete": "Information required",
+    "already_redeemed": "Ticket already used",
+    "product": "Ticket type not allowed here",
+    "ambiguous": "Ticket code is ambiguous on list",
+    "error": "Server error",
+    "blocked": "Ticket blocked",
+    "invalid_time": "Ticket not valid at this time",
+}
+
+
+def device_label(device: Device) -> str:
+    """As pretix names a device: ``#1: Scanner 1 (Zebra TC21)``."""
+    return f"#{device.id}: {device.name} ({device.hardware_brand} {device.hardware_model})"
+
+
+@register
+class CheckinLogExporter(ListExporter):
+    identifier = "checkinlog"
+    verbose_name = "Check-in log (all scans)"
+    description = (
+        "Every scan at your check-in stations, successful or not, with list, device, gate and "
+        "result: to see what happened at the entrance."
+    )
+    file_stem = "checkinlog"
+
+    def _event_id(self) -> int:
+        return self.scope.events[0].id
+
+    def additional_fields(self) -> dict[str, params.Param]:
+        lists = self.session.execute(
+            select(CheckinList.id, CheckinList.name)
+            .where(CheckinList.event_id == self._event_id())
+            .order_by(CheckinList.id)
+        ).all()
+        items = self.session.execute(
+            select(Item.id, Item.name)
+            .where(Item.event_id == self._event_id())
+            .order_by(Item.position, Item.id)
+        ).all()
+        return {
+            "list": params.Choice(
+                [i for i, _ in lists],
+                labels=dict(lists),
+                listed=False,
+                **params.ui("Check-in list", help="None chosen: all lists."),
+            ),
+            "items": params.MultipleChoice(
+                [i for i, _ in items],
+                required=True,
+                labels=dict(items),
+                listed=False,
+                **params.ui("Limit to products", initial=[i for i, _ in items]),
+            ),
+            "successful_only": params.Boolean(**params.ui("Successful scans only", initial=True)),
+            "date_range": params.DateFrame(**params.ui("Date range", help="Scans in this period.")),
+        }
+
+    def _conditions(self, form: dict) -> list:
+        event = self.scope.events[0]
+        lists = select(CheckinList.id).where(CheckinList.event_id == event.id)
+        conditions = [Checkin.list_id.in_(lists)]
+        if form.get("list") is not None:
+            conditions.append(Checkin.list_id == form["list"])
+        chosen = form.get("items") or []
+        every = self.session.scalar(select(func.count()).where(Item.event_id == event.id))
+        if chosen and len(chosen) != every:
+            conditions.append(
+                or_(OrderPosition.item_id.in_(chosen), Checkin.raw_item_id.in_(chosen))
+            )
+        if form.get("successful_only"):
+            conditions.append(Checkin.successful.is_(True))
+        if form.get("date_range"):
+            start, end = dateframes.resolve(form["date_range"], event.timezone)
+            if start is not None:
+                conditions.append(Checkin.datetime >= start)
+            if end is not None:
+                conditions.append(Checkin.datetime < end)
+        return conditions
+
+    @staticmethod
+    def _joined(query):
+        return query.outerjoin(OrderPosition, OrderPosition.id == Checkin.position_id).outerjoin(
+            Order, Order.id == OrderPosition.order_id
+        )
+
+    def table(self, form: dict) -> Table:
+        conditions = self._conditions(form)
+        total = self.session.scalar(
+            self._joined(select(func.count()).select_from(Checkin)).where(*conditions)
+        )
+        query = self._joined(
+            select(
+                Checkin.id,
+                Checkin.datetime,
+                Checkin.created,
+                Checkin.list_id,
+                Checkin.type,
+                Checkin.successful,
+                Checkin.error_reason,
+                Checkin.error_explanation,
+                Checkin.auto_checked_in,
+                Checkin.forced,
+                Checkin.force_sent,
+                Checkin.gate_id,
+                Checkin.device_id,
+                Checkin.raw_barcode,
+                Checkin.raw_item_id,
+                Checkin.position_id,
+                OrderPosition.positionid,
+                OrderPosition.secret,
+                OrderPosition.item_id,
+                OrderPosition.attendee_name,
+                Order.code,
+                Order.invoice_name,
+            ).select_from(Checkin)
+        ).where(*conditions)
+        chunks = iter_keyset(self.session, query, [SortKey(Checkin.datetime), SortKey(Checkin.id)])
+        return Table(COLUMNS, total, self._rows(chunks))
+
+    def _names(self) -> tuple[dict, dict, dict, dict]:
+        """Lists, products, devices and gates by id: few, so read whole."""
+        event_id = self._event_id()
+        organizer_id = self.scope.organizer.id
+        lists = dict(
+            self.session.execute(
+                select(CheckinList.id, CheckinList.name).where(CheckinList.event_id == event_id)
+            ).all()
+        )
+        items = dict(
+            self.session.execute(select(Item.id, Item.name).where(Item.event_id == event_id)).all()
+        )
+        devices = {
+            d.id: device_label(d)
+            for d in self.session.scalars(select(Device).where(Device.organizer_id == organizer_id))
+        }
+        gates = dict(
+            self.session.execute(
+                select(Gate.id, Gate.name).where(Gate.organizer_id == organizer_id)
+            ).all()
+        )
+        return lists, items, devices, gates
+
+    def _rows(self, chunks) -> Iterator[list]:
+        event_id = self._event_id()
+        clock = EventClock(self.scope.events)
+        lists, items, devices, gates = self._names()
+        for chunk in chunks:
+            for scan in chunk:
+                scanned = clock.local(event_id, scan.datetime)
+                uploaded = clock.local_or_none(event_id, scan.created)
+                has_position = scan.position_id is not None
+                item_id = scan.item_id if has_position else scan.raw_item_id
+                yield [
+                    short_date(scanned),
+                    short_time(scanned),
+                    lists.get(scan.list_id, ""),
+                    SCAN_TYPES.get(scan.type, scan.type),
+                    scan.code if has_position else "",
+                    scan.positionid if has_position else "",
+                    scan.raw_barcode or scan.secret or "",
+                    items.get(item_id, "") if item_id else "",
+                    (scan.attendee_name or scan.invoice_name or "") if has_position else "",
+                    devices.get(scan.device_id, "") if scan.device_id else "",
+                    yes_no(scan.force_sent),
+                    yes_no(scan.forced),
+                    yes_no(scan.auto_checked_in),
+                    gates.get(scan.gate_id, "") if scan.gate_id else "",
+                    "OK"
+                    if scan.successful
+                    else ERROR_REASONS.get(scan.error_reason, scan.error_reason or ""),
+                    scan.error_explanation or "",
+                    short_date(uploaded),
+                    short_time(uploaded),
+                ]

@@ -1,0 +1,174 @@
+"""``customerlist``, "Customer accounts": the organizer's customer accounts (sheet
+``customers``, by email as pretix lists them) and their memberships (sheet ``memberships``,
+by customer and start), as pretix's ``CustomerListExporter`` writes them.
+
+Organizer level only, behind pretix's customer permission. Dates are in the organizer's time
+zone (its first event's: the store keeps none of its own), in pretix's short formats; the
+language is named as pretix's English interface names it.
+"""
+
+from collections.abc import Iterator
+
+from sqlalchemy import func, select
+
+from ..store.catalog_queries import SortKey, iter_keyset
+from ..store.models import Customer, Membership, MembershipType, Order, OrderPosition
+from . import register
+from .base import MultiSheetListExporter
+from .base_types import Table
+from .localtime import in_zone, organizer_zone
+from .pretix_formats import short_date, short_time, yes_no
+
+CUSTOMER_COLUMNS = [
+    "Customer ID",
+    "SSO provider",
+    "External identifier",
+    "Email",
+    "Phone number",
+    "Full name",
+    "Account active",
+    "Verified email address",
+    "Last login",
+    "Registration date",
+    "Language",
+    "Notes",
+]
+MEMBERSHIP_COLUMNS = [
+    "Customer ID",
+    "External identifier",
+    "Email",
+    "Test mode",
+    "Canceled",
+    "Membership type",
+    "Purchase ticket",
+    "Start date",
+    "Start time",
+    "End date",
+    "End time",
+    "Name",
+]
+# How pretix's English interface names its languages.
+LANGUAGES = {
+    "en": "English",
+    "de": "German",
+    "de-informal": "German (informal)",
+    "fr": "French",
+    "nl": "Dutch",
+    "nl-informal": "Dutch (informal)",
+    "es": "Spanish",
+    "it": "Italian",
+    "pt-pt": "Portuguese (Portugal)",
+    "pt-br": "Portuguese (Brazil)",
+    "da": "Danish",
+    "sv": "Swedish",
+    "fi": "Finnish",
+    "pl": "Polish",
+    "cs": "Czech",
+}
+
+
+def name_of(parts: dict | None) -> str:
+    """A name from pretix's name parts: the full name, or the parts joined by spaces."""
+    if not parts:
+        return ""
+    if parts.get("full_name"):
+        return parts["full_name"]
+    return " ".join(str(v) for k, v in parts.items() if not k.startswith("_") and v)
+
+
+@register
+class CustomerListExporter(MultiSheetListExporter):
+    identifier = "customerlist"
+    verbose_name = "Customer accounts"
+    description = (
+        "The customer accounts of your shops with contact data, state and last login, and "
+        "their memberships: for customer service and membership checks."
+    )
+    event_level = False
+    organizer_level = True
+    required_permission = "can_manage_customers"
+    file_stem = "customers"
+    sheets = (("customers", "Customer accounts"), ("memberships", "Memberships"))
+
+    def table(self, sheet: str, form: dict) -> Table:
+        zone = organizer_zone(self.scope.events)
+        if sheet == "customers":
+            return self._customers(zone)
+        return self._memberships(zone)
+
+    def _customers(self, zone) -> Table:
+        where = Customer.organizer_id == self.scope.organizer.id
+        total = self.session.scalar(select(func.count()).select_from(Customer).where(where))
+        query = select(Customer).where(where)
+        keys = [SortKey(func.coalesce(Customer.email, "")), SortKey(Customer.id)]
+        chunks = iter_keyset(self.session, query, keys)
+        return Table(CUSTOMER_COLUMNS, total, self._customer_rows(chunks, zone))
+
+    @staticmethod
+    def _customer_rows(chunks, zone) -> Iterator[list]:
+        for chunk in chunks:
+            for row in chunk:
+                customer = row.Customer
+                yield [
+                    customer.identifier,
+                    customer.provider,
+                    customer.external_identifier,
+                    customer.email or "",
+                    customer.phone or "",
+                    customer.name,
+                    yes_no(customer.is_active),
+                    yes_no(customer.is_verified),
+                    short_date(in_zone(zone, customer.last_login)),
+                    short_date(in_zone(zone, customer.date_joined)),
+                    LANGUAGES.get(customer.locale, customer.locale),
+                    customer.notes or "",
+                ]
+
+    def _memberships(self, zone) -> Table:
+        where = Customer.organizer_id == self.scope.organizer.id
+        base = select(func.count()).select_from(Membership).join(Customer)
+        total = self.session.scalar(base.where(where))
+        query = (
+            select(
+                Membership.id,
+                Membership.testmode,
+                Membership.canceled,
+                Membership.date_start,
+                Membership.date_end,
+                Membership.attendee_name_parts,
+                Customer.identifier,
+                Customer.external_identifier,
+                Customer.email,
+                MembershipType.name.label("type_name"),
+                Order.code,
+                OrderPosition.positionid,
+            )
+            .select_from(Membership)
+            .join(Customer, Customer.id == Membership.customer_id)
+            .join(MembershipType, MembershipType.id == Membership.membership_type_id)
+            .outerjoin(OrderPosition, OrderPosition.id == Membership.granted_in_id)
+            .outerjoin(Order, Order.id == OrderPosition.order_id)
+            .where(where)
+        )
+        chunks = iter_keyset(self.session, query, [SortKey(Membership.id)])
+        return Table(MEMBERSHIP_COLUMNS, total, self._membership_rows(chunks, zone))
+
+    @staticmethod
+    def _membership_rows(chunks, zone) -> Iterator[list]:
+        for chunk in chunks:
+            for row in chunk:
+                start, end = in_zone(zone, row.date_start), in_zone(zone, row.date_end)
+                yield [
+                    row.identifier,
+                    row.external_identifier,
+                    row.email or "",
+                    yes_no(row.testmode),
+                    yes_no(row.canceled),
+                    row.type_name,
+                    f"{row.code}-{row.positionid}" if row.code else "",
+                    short_date(start),
+                    short_time(start),
+                    short_date(end),
+                    short_time(end),
+                    name_of(row.attendee_name_parts),
+                ]

@@ -1,0 +1,106 @@
+"""``reusablemedia``, "Reusable media": the organizer's wristbands, cards and barcodes, oldest
+first, as pretix's ``ReusableMediaExporter`` writes them: the tickets a medium carries as
+``ORDERCODE-position`` (comma-joined when several), its gift card by code, the expiry in the
+organizer's time zone (its first event's) in pretix's short date-time format.
+
+Organizer level only, behind pretix's reusable media permission.
+"""
+
+from collections import defaultdict
+from collections.abc import Iterator
+
+from sqlalchemy import func, select
+
+from ..store.catalog_queries import SortKey, iter_keyset
+from ..store.models import (
+    Customer,
+    GiftCard,
+    Order,
+    OrderPosition,
+    ReusableMedium,
+    reusable_medium_positions,
+)
+from ..store.queries import id_in
+from . import register
+from .base import ListExporter
+from .base_types import Table
+from .localtime import in_zone, organizer_zone
+from .pretix_formats import short_datetime, yes_no
+
+COLUMNS = [
+    "Media type",
+    "Identifier",
+    "Active",
+    "Expiration date",
+    "Customer account",
+    "Linked ticket",
+    "Linked gift card",
+    "Notes",
+]
+
+
+@register
+class ReusableMediaExporter(ListExporter):
+    identifier = "reusablemedia"
+    verbose_name = "Reusable media"
+    description = (
+        "Every wristband, card or barcode of the organizer with its state, expiry, customer, "
+        "tickets and gift card: to keep track of media in circulation."
+    )
+    event_level = False
+    organizer_level = True
+    required_permission = "can_manage_reusable_media"
+    file_stem = "media"
+
+    def table(self, form: dict) -> Table:
+        where = ReusableMedium.organizer_id == self.scope.organizer.id
+        total = self.session.scalar(select(func.count()).select_from(ReusableMedium).where(where))
+        query = (
+            select(
+                ReusableMedium.id,
+                ReusableMedium.type,
+                ReusableMedium.identifier,
+                ReusableMedium.active,
+                ReusableMedium.expires,
+                ReusableMedium.notes,
+                Customer.identifier.label("customer"),
+                GiftCard.secret.label("giftcard"),
+            )
+            .select_from(ReusableMedium)
+            .outerjoin(Customer, Customer.id == ReusableMedium.customer_id)
+            .outerjoin(GiftCard, GiftCard.id == ReusableMedium.linked_giftcard_id)
+            .where(where)
+        )
+        keys = [SortKey(ReusableMedium.created), SortKey(ReusableMedium.id)]
+        chunks = iter_keyset(self.session, query, keys)
+        return Table(COLUMNS, total, self._rows(chunks))
+
+    def _tickets(self, chunk) -> dict[int, str]:
+        """Medium id → its tickets as ``CODE-1, CODE-2``."""
+        found: dict[int, list[str]] = defaultdict(list)
+        media = reusable_medium_positions.c.medium_id
+        for medium_id, code, positionid in self.session.execute(
+            select(media, Order.code, OrderPosition.positionid)
+            .join(OrderPosition, OrderPosition.id == reusable_medium_positions.c.position_id)
+            .join(Order, Order.id == OrderPosition.order_id)
+            .where(id_in(self.session, media, {row.id for row in chunk}))
+            .order_by(media, OrderPosition.id)
+        ):
+            found[medium_id].append(f"{code}-{positionid}")
+        return {medium_id: ", ".join(tickets) for medium_id, tickets in found.items()}
+
+    def _rows(self, chunks) -> Iterator[list]:
+        zone = organizer_zone(self.scope.events)
+        for chunk in chunks:
+            tickets = self._tickets(chunk)
+            for row in chunk:
+                yield [
+                    row.type,
+                    row.identifier,
+                    yes_no(row.active),
+                    short_datetime(in_zone(zone, row.expires)),
+                    row.customer or "",
+                    tickets.get(row.id, ""),
+                    row.giftcard or "",
+                    row.notes or "",
+                ]

@@ -1,0 +1,109 @@
+"""The order list's payment columns on pretix's own data (the imported recording): which
+providers the "Payment providers" cells name, and what each "Paid by" column sums, derived
+from the recording's payments and refunds; the providers' names from pretix's header row."""
+
+from decimal import Decimal
+
+from .recorded_exports import csv_rows, header_of, recording, run_export
+
+# pretix names the providers of payments in these states, "free" left out.
+LISTED = {"confirmed", "refunded", "pending", "created"}
+BODY = {"paid_only": False, "include_payment_amounts": True, "group_multiple_choice": True}
+
+
+def orders_by_code() -> dict[str, dict]:
+    return {o["code"]: o for o in recording("events/sampleconf/orders_include_canceled.json")}
+
+
+def provider_names() -> dict[str, str]:
+    """Provider code -> name: pretix's "Paid by" columns are in the order of the codes."""
+    header = header_of("orderlist", "payment_amounts_group_mc")
+    names = [h.removeprefix("Paid by ") for h in header if h.startswith("Paid by ")]
+    codes = sorted(
+        {p["provider"] for o in orders_by_code().values() for p in o["payments"]} - {"free"}
+    )
+    assert len(codes) == len(names)
+    return dict(zip(codes, names, strict=True))
+
+
+def listed(order: dict, names: dict[str, str]) -> str:
+    codes = {p["provider"] for p in order["payments"] if p["state"] in LISTED} - {"free"}
+    return ", ".join(names[c] for c in sorted(codes))
+
+
+def test_payment_providers_and_paid_amounts_on_the_orders_sheet(pretix_shop):
+    _name, data = run_export(pretix_shop, "orderlist", {"_format": "orders:default", **BODY})
+    header, *rows = csv_rows(data)
+    assert header == header_of("orderlist", "payment_amounts_group_mc")
+    names = provider_names()
+    orders = orders_by_code()
+    code = header.index("Order code")
+    providers = header.index("Payment providers")
+    assert len(rows) == len(orders)
+    assert any(p["state"] == "created" for o in orders.values() for p in o["payments"]), (
+        "the recording has payments not yet paid"
+    )
+    for row in rows:
+        order = orders[row[code]]
+        assert row[providers] == listed(order, names), row[code]
+        for provider, name in names.items():
+            paid = sum(
+                Decimal(p["amount"])
+                for p in order["payments"]
+                if p["provider"] == provider and p["state"] in {"confirmed", "refunded"}
+            )
+            refunded = sum(
+                Decimal(r["amount"])
+                for r in order["refunds"]
+                if r["provider"] == provider and r["state"] in {"done", "transit"}
+            )
+            cell = row[header.index(f"Paid by {name}")]
+            assert Decimal(cell) == paid - refunded, (row[code], provider)
+
+
+def test_payment_providers_on_the_positions_and_fees_sheets(pretix_shop):
+    names = provider_names()
+    orders = orders_by_code()
+    for sheet in ("positions", "fees"):
+        body = {"_format": f"{sheet}:default", **BODY}
+        _name, data = run_export(pretix_shop, "orderlist", body)
+        header, *rows = csv_rows(data)
+        code, providers = header.index("Order code"), header.index("Payment providers")
+        assert rows, sheet
+        for row in rows:
+            assert row[providers] == listed(orders[row[code]], names), (sheet, row[code])
+
+
+def test_paymentlist_comment_method_and_invoice_numbers(pretix_shop):
+    """pretix's columns; "Comment" is a refund's, "Invoice numbers" the order's invoices."""
+    body = {
+        "_format": "default",
+        "payment_states": ["confirmed", "refunded"],
+        "refund_states": ["done", "created", "transit"],
+    }
+    name, data = run_export(pretix_shop, "paymentlist", body)
+    assert name == "sampleconf_payments.csv"
+    header, *rows = csv_rows(data)
+    assert header == header_of("paymentlist", "event level")
+    names = provider_names()
+    orders = orders_by_code()
+    invoices = {}
+    for invoice in recording("events/sampleconf/invoices.json"):
+        invoices.setdefault(invoice["order"], []).append(invoice["number"])
+    expected = {}
+    for code, order in orders.items():
+        for kind, objects, states in (
+            ("P", order["payments"], body["payment_states"]),
+            ("R", order["refunds"], body["refund_states"]),
+        ):
+            for obj in objects:
+                if obj["state"] in states:
+                    expected[f"{code}-{kind}-{obj['local_id']}"] = [
+                        names[obj["provider"]],
+                        (obj["comment"] or "") if kind == "R" else "",
+                        ", ".join(invoices.get(code, [])),
+                    ]
+    assert len(rows) == len(expected)
+    columns = [header.index(c) for c in ("Payment method", "Comment", "Invoice numbers")]
+    for row in rows:
+        assert [row[c] for c in columns] == expected[row[2]], row[2]
