@@ -71,13 +71,21 @@ def delete(file_id: str) -> None:
     get_redis().delete(RECORD_KEY.format(file_id=file_id))
 
 
-# KEYS record; ARGV started. A waiting export becomes running once, whoever asks twice.
+# KEYS record; ARGV started, its epoch seconds. A waiting export becomes running once,
+# whoever asks twice.
 START_RUNNING = """
 if redis.call('HGET', KEYS[1], 'state') ~= 'waiting' then
     return 0
 end
-redis.call('HSET', KEYS[1], 'state', 'running', 'started', ARGV[1])
+redis.call('HSET', KEYS[1], 'state', 'running', 'started', ARGV[1], 'started_ts', ARGV[2])
 return 1
+"""
+
+# KEYS record; ARGV field, value. Updates a record that still exists, never makes one.
+SET_IF_EXISTS = """
+if redis.call('EXISTS', KEYS[1]) == 1 then
+    redis.call('HSET', KEYS[1], ARGV[1], ARGV[2])
+end
 """
 
 
@@ -85,4 +93,11 @@ def start_running(file_id: str) -> bool:
     """Mark a waiting export running; False if it is not waiting (canceled, expired, or
     already taken by another worker)."""
     key = RECORD_KEY.format(file_id=file_id)
-    return bool(get_redis().eval(START_RUNNING, 1, key, now_iso()))
+    return bool(get_redis().eval(START_RUNNING, 1, key, now_iso(), repr(time.time())))
+
+
+def mark_turn_ended(file_id: str) -> None:
+    """When the export gave up its turn (epoch seconds): with ``started_ts``, the span in
+    which it counted against its token's running exports."""
+    key = RECORD_KEY.format(file_id=file_id)
+    get_redis().eval(SET_IF_EXISTS, 1, key, "ended_ts", repr(time.time()))

@@ -22,4 +22,6 @@ def enqueue_admitted(file_ids: list[str]) -> None:
 
 def end_turn(token_hash: str, file_id: str = "") -> None:
     """The export left the line (or none did, with ``file_id`` empty): admit the next."""
+    if file_id:
+        records.mark_turn_ended(file_id)
     enqueue_admitted(line.leave(token_hash, file_id))
