@@ -44,6 +44,7 @@ $(BENCH_STAMP): $(STAMP)
 ## PostgreSQL on 127.0.0.1, like make test); prints a table and writes bench/results.json.
 bench: $(BENCH_STAMP)
 	$(BIN)/python -m bench.run
+	$(BIN)/python -m bench.documents
 
 .PHONY: bench-quick
 ## The same for 1k and 10k orders on SQLite only: a minute or two.

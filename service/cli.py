@@ -213,6 +213,17 @@ def import_pretix(
     created = " (created)" if result.organizer_created else ""
     click.echo(f"organizer: {result.organizer}{created}  events: {', '.join(result.events)}")
     click.echo(", ".join(f"{name}: {number}" for name, number in sorted(result.counts.items())))
+    _fetch_answer_files(session, result, base_url, token, timeout)
+
+
+def _fetch_answer_files(session, result, base_url: str, token: str, timeout: float) -> None:
+    """The uploaded files of file answers, onto disk next to the results."""
+    from .store.importers.pretix_files import fetch_answer_files
+
+    files = fetch_answer_files(session, result.organizer, result.events, base_url, token, timeout)
+    click.echo(f"answer files: {files.stored}")
+    for failure in files.failed:
+        click.echo(f"answer file not fetched: {failure}", err=True)
 
 
 class _Steps:

@@ -176,6 +176,8 @@ def pretix_shop(tmp_path_factory) -> PretixShop:
 
     folder = tmp_path_factory.mktemp("pretix_shop")
     store_url = f"sqlite:///{folder / 'store.db'}"
+    # Uploaded answer files go next to the results (read by exporters in this process).
+    os.environ["ANSWER_FILES_DIR"] = str(folder / "answer-files")
     app = create_app(
         {
             "TESTING": True,

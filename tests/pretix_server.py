@@ -4,6 +4,7 @@ page, absolute ``next`` links), and refuses any other token than the recording's
 
 import copy
 import json
+import re
 import threading
 import time
 import urllib.parse
@@ -14,6 +15,8 @@ DATA = Path(__file__).parent / "data" / "pretix-api-n300"
 TOKEN = "anchorbigeventsfulltoken000000000000000000000000000000000000001"
 ORGANIZER = "bigevents"
 PAGE_SIZE = 50
+# A file answer's download (pretix: …/orderpositions/<id>/answer/<question id>/).
+UPLOAD = re.compile(r"events/[^/]+/orderpositions/(\d+)/answer/\d+/")
 CANCELED = {"include_canceled_positions": "true", "include_canceled_fees": "true"}
 
 
@@ -23,6 +26,11 @@ def load_recording() -> dict[str, object]:
         str(path.relative_to(DATA)): json.loads(path.read_text())
         for path in sorted(DATA.rglob("*.json"))
     }
+
+
+def uploaded_file(position: str) -> bytes:
+    """What the stand-in serves as the uploaded file of a position's file answer."""
+    return f"%PDF-1.4 stand-in CV of position {position}\n".encode()
 
 
 class PretixServer:
@@ -92,6 +100,8 @@ class _Handler(BaseHTTPRequestHandler):
             time.sleep(self.pretix.delays[path])
         if path in self.pretix.answers:
             return self._send(*self.pretix.answers[path])
+        if UPLOAD.fullmatch(path):
+            return self._send_upload(path)
         found = self.pretix.file_for(path, query)
         if found is None:
             return self._send(404, {"detail": "Not found."})
@@ -124,6 +134,17 @@ class _Handler(BaseHTTPRequestHandler):
                 "results": results[start : start + PAGE_SIZE],
             },
         )
+
+    def _send_upload(self, path: str) -> None:
+        """A file answer's upload: a small stand-in file named after the position."""
+        position = UPLOAD.fullmatch(path).group(1)
+        payload = uploaded_file(position)
+        self.send_response(200)
+        self.send_header("Content-Type", "application/pdf")
+        self.send_header("Content-Disposition", f'attachment; filename="cv-{position}.pdf"')
+        self.send_header("Content-Length", str(len(payload)))
+        self.end_headers()
+        self.wfile.write(payload)
 
     def _send(self, status: int, body) -> None:
         payload = json.dumps(body).encode()

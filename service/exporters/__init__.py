@@ -44,3 +44,4 @@ def _load_builtin_exporters() -> None:
 
 
 _load_builtin_exporters()
+from . import documents  # noqa: E402,F401 (the PDF and ZIP exporters)
