@@ -21,8 +21,8 @@ def main() -> None:
     os.nice(app.config["WORKER_NICENESS"])
     with app.app_context():
         engine = get_engine()
-    # The worker's housekeeping uses the store from a thread; a work horse forked meanwhile
-    # must not take over the parent's pooled connections (their sockets stay the parent's).
+    # A work horse must not take over pooled connections of the worker it was forked from
+    # (their sockets stay the worker's).
     os.register_at_fork(after_in_child=lambda: engine.dispose(close=False))
     work(app, burst=args.burst)
 

@@ -1,4 +1,4 @@
-"""Housekeeping that every worker runs in a loop beside its jobs, so it cannot drop itself:
+"""Housekeeping that runs beside every worker, in a process of its own, so it cannot drop itself:
 
 * presence: each worker says every few seconds that it is alive (``/healthz`` counts these);
 * lines: exports whose worker died are ended and the token's next ones admitted, and an
@@ -13,7 +13,9 @@ Each step survives Redis or disk failures: it logs them and tries again next rou
 """
 
 import logging
+import multiprocessing
 import os
+import signal
 import socket
 import threading
 import time
@@ -122,10 +124,46 @@ def worker_name() -> str:
 
 
 class Housekeeping:
-    """A daemon thread in the worker's main process (never in a work horse)."""
+    """A process of its own beside the worker. The worker forks a work horse for each job,
+    and a fork while one of its threads holds a lock (SQLAlchemy's, a connection pool's)
+    would leave the horse waiting for that lock forever; a spawned process shares no lock
+    and no connection with the worker. It ends with the worker, however the worker ends."""
 
     def __init__(self, app: Flask) -> None:
+        self.name = worker_name()
+        context = multiprocessing.get_context("spawn")
+        self.process = context.Process(
+            target=run_housekeeping, args=(self.name, os.getpid()), name="housekeeping"
+        )
+
+    def start(self) -> "Housekeeping":
+        self.process.start()
+        return self
+
+    def stop(self) -> None:
+        if self.process.is_alive():
+            self.process.terminate()  # SIGTERM: it finishes its round and signs off
+            self.process.join(timeout=HEARTBEAT_SECONDS + 10)
+        if self.process.is_alive():
+            self.process.kill()
+            self.process.join()
+
+
+def run_housekeeping(name: str, worker_pid: int) -> None:
+    """The housekeeping process: rounds until SIGTERM, or until its worker is gone."""
+    from .. import create_app
+
+    app = create_app()
+    Rounds(app, name, worker_pid).run()
+
+
+class Rounds:
+    """What the housekeeping process does every few seconds."""
+
+    def __init__(self, app: Flask, name: str, worker_pid: int) -> None:
         self.app = app
+        self.name = name
+        self.worker_pid = worker_pid
         # A short cleanup or schedule interval (tests use one second) makes the rounds that
         # short too.
         self.interval = min(
@@ -133,40 +171,35 @@ class Housekeeping:
             max(1, int(app.config["CLEANUP_INTERVAL_SECONDS"])),
             max(1, int(app.config["SCHEDULE_POLL_SECONDS"])),
         )
-        self.name = worker_name()
         self.next_sweep = 0.0
         self.stopped = threading.Event()
-        self.thread = threading.Thread(target=self._loop, name="housekeeping", daemon=True)
 
-    def start(self) -> "Housekeeping":
-        self.thread.start()
-        return self
-
-    def stop(self) -> None:
-        self.stopped.set()
-        self.thread.join(timeout=self.interval + 5)
+    def run(self) -> None:
+        signal.signal(signal.SIGTERM, lambda _signum, _frame: self.stopped.set())
+        signal.signal(signal.SIGINT, lambda _signum, _frame: self.stopped.set())
+        while not self.stopped.is_set() and os.getppid() == self.worker_pid:
+            self._round()
+            self.stopped.wait(self.interval)
         with self.app.app_context():
             try:
                 say_gone(self.name)
             except Exception:
                 log.warning("Could not sign off %s", self.name, exc_info=True)
 
-    def _loop(self) -> None:
-        while not self.stopped.is_set():
-            with self.app.app_context():
-                steps = (
-                    lambda: say_alive(self.name),
-                    tend_lines,
-                    cleanup_if_due,
-                    self._sweep_if_due,
-                    tend_schedules_and_say_so,
-                )
-                for step in steps:
-                    try:
-                        step()
-                    except Exception as exc:  # Redis or disk away: try again next round
-                        log.warning("Housekeeping step failed: %s", exc)
-            self.stopped.wait(self.interval)
+    def _round(self) -> None:
+        with self.app.app_context():
+            steps = (
+                lambda: say_alive(self.name),
+                tend_lines,
+                cleanup_if_due,
+                self._sweep_if_due,
+                tend_schedules_and_say_so,
+            )
+            for step in steps:
+                try:
+                    step()
+                except Exception as exc:  # Redis or disk away: try again next round
+                    log.warning("Housekeeping step failed: %s", exc)
 
     def _sweep_if_due(self) -> None:
         if time.monotonic() >= self.next_sweep:
