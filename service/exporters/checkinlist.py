@@ -27,7 +27,7 @@ from sqlalchemy.orm import aliased
 
 from ..store import queries
 from ..store.catalog_queries import SortKey, iter_keyset, load_catalogue
-from ..store.checkin_queries import admitted
+from ..store.checkin_queries import admitted, lists_of_event
 from ..store.models import (
     Checkin,
     CheckinList,
@@ -79,11 +79,7 @@ class CheckinListExporter(ListExporter):
         return self.scope.events[0].id
 
     def additional_fields(self) -> dict[str, params.Param]:
-        lists = self.session.execute(
-            select(CheckinList.id, CheckinList.name)
-            .where(CheckinList.event_id == self._event_id())
-            .order_by(CheckinList.id)
-        ).all()
+        lists = lists_of_event(self.session, self._event_id())
         questions = self.session.execute(
             select(Question.id, Question.question)
             .where(Question.event_id == self._event_id())

@@ -14,7 +14,7 @@ from pathlib import Path
 from sqlalchemy import func, select
 
 from ..store.catalog_queries import SortKey, iter_keyset
-from ..store.checkin_queries import admitted
+from ..store.checkin_queries import admitted, lists_of_event
 from ..store.models import CheckinList, Item, ItemVariation, Order, OrderPosition
 from . import params, register
 from .base import ExportError, ExportFile, ListExporter, ProgressCallback
@@ -40,11 +40,7 @@ class ValidCheckinCodesExporter(ListExporter):
         return self.scope.events[0].id
 
     def additional_fields(self) -> dict[str, params.Param]:
-        lists = self.session.execute(
-            select(CheckinList.id, CheckinList.name)
-            .where(CheckinList.event_id == self._event_id())
-            .order_by(CheckinList.id)
-        ).all()
+        lists = lists_of_event(self.session, self._event_id())
         return {
             "list": params.Choice(
                 [i for i, _ in lists],

@@ -16,6 +16,7 @@ from collections.abc import Iterator
 from sqlalchemy import func, or_, select
 
 from ..store.catalog_queries import SortKey, iter_keyset
+from ..store.checkin_queries import lists_of_event
 from ..store.models import Checkin, CheckinList, Device, Gate, Item, Order, OrderPosition
 from . import dateframes, params, register
 from .base import ListExporter
@@ -80,11 +81,7 @@ class CheckinLogExporter(ListExporter):
         return self.scope.events[0].id
 
     def additional_fields(self) -> dict[str, params.Param]:
-        lists = self.session.execute(
-            select(CheckinList.id, CheckinList.name)
-            .where(CheckinList.event_id == self._event_id())
-            .order_by(CheckinList.id)
-        ).all()
+        lists = lists_of_event(self.session, self._event_id())
         items = self.session.execute(
             select(Item.id, Item.name)
             .where(Item.event_id == self._event_id())
@@ -174,11 +171,7 @@ class CheckinLogExporter(ListExporter):
         """Lists, products, devices and gates by id: few, so read whole."""
         event_id = self._event_id()
         organizer_id = self.scope.organizer.id
-        lists = dict(
-            self.session.execute(
-                select(CheckinList.id, CheckinList.name).where(CheckinList.event_id == event_id)
-            ).all()
-        )
+        lists = dict(lists_of_event(self.session, event_id))
         items = dict(
             self.session.execute(select(Item.id, Item.name).where(Item.event_id == event_id)).all()
         )

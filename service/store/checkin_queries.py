@@ -29,3 +29,13 @@ def admitted(checkin_list: CheckinList) -> list:
             )
         )
     return conditions
+
+
+def lists_of_event(session, event_id: int) -> list:
+    """The event's check-in lists as (id, name), in id order: the choices of the ``list``
+    parameter and the names the exports print."""
+    return session.execute(
+        select(CheckinList.id, CheckinList.name)
+        .where(CheckinList.event_id == event_id)
+        .order_by(CheckinList.id)
+    ).all()
