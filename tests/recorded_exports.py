@@ -24,8 +24,8 @@ def recording(name: str) -> list | dict:
     return data["results"] if isinstance(data, dict) and "results" in data else data
 
 
-def run_export(shop, identifier: str, body: dict, event: str | None = "sampleconf"):
-    """(file name, bytes) of a finished export of ``identifier`` run with ``body``."""
+def finished_download(shop, identifier: str, body: dict, event: str | None = "sampleconf"):
+    """The download's response once an export of ``identifier`` run with ``body`` ended."""
     client = shop.app.test_client()
     headers = {"Authorization": f"Token {shop.token}"}
     level = f"{BASE}/events/{event}/exporters" if event else f"{BASE}/exporters"
@@ -34,11 +34,19 @@ def run_export(shop, identifier: str, body: dict, event: str | None = "samplecon
     with shop.app.app_context():
         queue = get_queue()
         SimpleWorker([queue], connection=queue.connection).work(burst=True)
-    download = client.get(path_of(response.json["download"]), headers=headers)
-    assert download.status_code == 200, download.data[:300]
+    return client.get(path_of(response.json["download"]), headers=headers)
+
+
+def file_name(download) -> str:
     disposition = download.headers["Content-Disposition"]
-    name = re.search(r'filename\*?=(?:UTF-8\'\')?"?([^";]+)', disposition).group(1)
-    return name, download.data
+    return re.search(r'filename\*?=(?:UTF-8\'\')?"?([^";]+)', disposition).group(1)
+
+
+def run_export(shop, identifier: str, body: dict, event: str | None = "sampleconf"):
+    """(file name, bytes) of a finished export of ``identifier`` run with ``body``."""
+    download = finished_download(shop, identifier, body, event)
+    assert download.status_code == 200, download.data[:300]
+    return file_name(download), download.data
 
 
 def csv_rows(data: bytes) -> list[list[str]]:

@@ -4,7 +4,6 @@ counts), ticket QR codes decoded with zbarimg from pages rendered by pdftoppm, a
 members listed and opened."""
 
 import io
-import json
 import os
 import re
 import shutil
@@ -16,49 +15,20 @@ from pathlib import Path
 
 import pytest
 from pypdf import PdfReader
-from rq import SimpleWorker
 
-from service.jobs import get_queue
-
-from .conftest import path_of
 from .pretix_server import uploaded_file
-
-DATA = Path(__file__).parent / "data"
-RECORDING = DATA / "pretix-api-n300"
-BASE = "/api/v1/organizers/bigevents"
-
-
-def recorded(name: str):
-    data = json.loads((RECORDING / name).read_text())
-    return data["results"] if isinstance(data, dict) and "results" in data else data
+from .recorded_exports import BASE, file_name, finished_download, recording
 
 
 def run(shop, identifier: str, body: dict, event: str | None = "sampleconf"):
-    """(file name, content type, bytes) of the finished export, and the progress seen."""
-    client = shop.app.test_client()
-    headers = {"Authorization": f"Token {shop.token}"}
-    level = f"{BASE}/events/{event}/exporters" if event else f"{BASE}/exporters"
-    response = client.post(f"{level}/{identifier}/run/", json=body, headers=headers)
-    assert response.status_code == 202, response.json
-    with shop.app.app_context():
-        queue = get_queue()
-        SimpleWorker([queue], connection=queue.connection).work(burst=True)
-    download = client.get(path_of(response.json["download"]), headers=headers)
+    """(file name, content type, bytes) of the finished export."""
+    download = finished_download(shop, identifier, body, event)
     assert download.status_code == 200, download.data[:300]
-    name = re.search(r'filename="?([^";]+)', download.headers["Content-Disposition"]).group(1)
-    return name, download.headers["Content-Type"], download.data
+    return file_name(download), download.headers["Content-Type"], download.data
 
 
 def failure(shop, identifier: str, body: dict, event: str | None = "sampleconf"):
-    client = shop.app.test_client()
-    headers = {"Authorization": f"Token {shop.token}"}
-    level = f"{BASE}/events/{event}/exporters" if event else f"{BASE}/exporters"
-    response = client.post(f"{level}/{identifier}/run/", json=body, headers=headers)
-    assert response.status_code == 202, response.json
-    with shop.app.app_context():
-        queue = get_queue()
-        SimpleWorker([queue], connection=queue.connection).work(burst=True)
-    return client.get(path_of(response.json["download"]), headers=headers)
+    return finished_download(shop, identifier, body, event)
 
 
 SCREENSHOTS = Path(__file__).parent.parent / "docs" / "screenshots"
@@ -90,11 +60,11 @@ def money(value) -> str:
 
 
 def orders():
-    return {o["code"]: o for o in recorded("events/sampleconf/orders.json")}
+    return {o["code"]: o for o in recording("events/sampleconf/orders.json")}
 
 
 def positions():
-    return recorded("events/sampleconf/orderpositions.json")
+    return recording("events/sampleconf/orderpositions.json")
 
 
 def test_checkinlistpdf_lists_every_admitted_position(pretix_shop, tmp_path):
@@ -131,7 +101,7 @@ def test_checkinlistpdf_lists_every_admitted_position(pretix_shop, tmp_path):
 
 def test_checkinlistpdf_status_filter_and_parameters(pretix_shop):
     _name, _kind, data = run(pretix_shop, "checkinlistpdf", {"list": 1, "status": "1"})
-    checkins = recorded("events/sampleconf/checkins.json")
+    checkins = recording("events/sampleconf/checkins.json")
     entered = {
         c["position"]
         for c in checkins
@@ -160,7 +130,7 @@ def test_pdfreport_counts_and_sums_per_product(pretix_shop, tmp_path):
         if by_code[p["order"]]["status"] == "p" and not p.get("canceled"):
             paid[p["item"]] += 1
             paid_sum[p["item"]] += Decimal(p["price"])
-    items = {i["id"]: i["name"]["en"] for i in recorded("events/sampleconf/items.json")}
+    items = {i["id"]: i["name"]["en"] for i in recording("events/sampleconf/items.json")}
     for item_id, count in paid.items():
         line = re.search(re.escape(items[item_id]) + r" ([\d ,.]+)", text).group(1).split()
         # canceled #, sum, expired #, sum, pending #, sum, paid #, sum, total #, sum
@@ -191,7 +161,7 @@ def test_ordertaxes_rows_and_totals(pretix_shop, tmp_path):
     assert name == "sampleconf_taxes.pdf"
     picture("ordertaxes", data, tmp_path)
     text = flat("\n".join(pdf_pages(data)))
-    paid = [o for o in recorded("events/sampleconf/orders.json") if o["status"] == "p"]
+    paid = [o for o in recording("events/sampleconf/orders.json") if o["status"] == "p"]
     for order in paid:
         assert order["code"] in text
     gross = Decimal(0)
@@ -212,14 +182,14 @@ def test_accountingreport_sums_payments_refunds_and_sales(pretix_shop, tmp_path)
     text = flat("\n".join(pdf_pages(data)))
     payments = [
         p
-        for o in recorded("events/sampleconf/orders.json")
+        for o in recording("events/sampleconf/orders.json")
         for p in o["payments"]
         if p["state"] in ("confirmed", "refunded")
     ]
     total = sum(Decimal(p["amount"]) for p in payments)
     assert f"Payments total {len(payments)} {money(total)}" in text
     sales = sum(
-        Decimal(t["price"]) * t["count"] for t in recorded("events/sampleconf/transactions.json")
+        Decimal(t["price"]) * t["count"] for t in recording("events/sampleconf/transactions.json")
     )
     assert re.search(r"Sales total \d+ [\d,.-]+ [\d,.-]+ " + re.escape(money(sales)), text)
 
@@ -233,7 +203,7 @@ def test_accountingreport_organizer_level(pretix_shop):
 def test_invoices_zip_one_pdf_per_invoice(pretix_shop, tmp_path):
     name, kind, data = run(pretix_shop, "invoices", {})
     assert (name, kind) == ("sampleconf_invoices.zip", "application/zip")
-    invoices = recorded("events/sampleconf/invoices.json")
+    invoices = recording("events/sampleconf/invoices.json")
     with zipfile.ZipFile(io.BytesIO(data)) as archive:
         assert sorted(archive.namelist()) == sorted(f"{i['number']}.pdf" for i in invoices)
         picture("invoice", archive.read(f"{invoices[0]['number']}.pdf"), tmp_path)
@@ -253,7 +223,7 @@ def test_invoices_zip_one_pdf_per_invoice(pretix_shop, tmp_path):
 
 def test_invoices_organizer_level_and_provider_filter(pretix_shop):
     _n, _k, data = run(pretix_shop, "invoices", {"all_events": True}, None)
-    both = recorded("events/sampleconf/invoices.json") + recorded(
+    both = recording("events/sampleconf/invoices.json") + recording(
         "events/workshopday/invoices.json"
     )
     with zipfile.ZipFile(io.BytesIO(data)) as archive:
@@ -268,7 +238,7 @@ def test_tickets_one_page_each_with_the_secret_as_qr(pretix_shop, tmp_path):
     name, _kind, data = run(pretix_shop, "pdfoutput_all_tickets", {"order_by": "code"})
     assert name == "sampleconf_tickets.pdf"
     by_code = orders()
-    admission = {i["id"] for i in recorded("events/sampleconf/items.json") if i["admission"]}
+    admission = {i["id"] for i in recording("events/sampleconf/items.json") if i["admission"]}
     printed = [
         p
         for p in positions()
