@@ -4,8 +4,6 @@ Team tokens may create schedules (pretix requires a user); ``owner`` is the team
 token sees and changes the schedules here whose exporter it could run itself.
 """
 
-import json
-
 from flask import Response, request
 from marshmallow import ValidationError
 
@@ -64,23 +62,15 @@ def documented(*codes):
 
 # Shared implementations ------------------------------------------------------------------
 def represent(row: ScheduledExport, event_level: bool) -> dict:
-    body = {
-        "id": row.id,
-        "owner": row.owner,
-        "export_identifier": row.export_identifier,
-        "export_form_data": json.loads(row.export_form_data),
-        "locale": row.locale,
-        "mail_additional_recipients": row.mail_additional_recipients,
-        "mail_additional_recipients_cc": row.mail_additional_recipients_cc,
-        "mail_additional_recipients_bcc": row.mail_additional_recipients_bcc,
-        "mail_subject": row.mail_subject,
-        "mail_template": row.mail_template,
-        "schedule_rrule": row.schedule_rrule,
-        "schedule_rrule_time": row.schedule_rrule_time.isoformat(),
-        "schedule_next_run": editing.next_run_text(row),
-    }
+    """The stored fields in pretix's order, with the read-only ones; ``timezone`` only at
+    organizer level."""
+    fields = access.fields_of(row)
+    timezone = fields.pop("timezone")
+    body = {"id": row.id, "owner": row.owner, **fields}
+    body["schedule_rrule_time"] = row.schedule_rrule_time.isoformat()
+    body["schedule_next_run"] = editing.next_run_text(row)
     if not event_level:
-        body["timezone"] = row.timezone
+        body["timezone"] = timezone
     body["error_counter"] = row.error_counter
     return body
 
