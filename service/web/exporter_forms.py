@@ -33,27 +33,24 @@ def organizer_context(organizer: str) -> catalog.ExportContext:
 
 
 def run_url(context: catalog.ExportContext, identifier: str) -> str:
-    scope = context.scope
-    if context.is_event_level:
-        return url_for(
-            "web.event_run",
-            organizer=scope.organizer.slug,
-            event=scope.event.slug,
-            identifier=identifier,
-        )
-    return url_for("web.organizer_run", organizer=scope.organizer.slug, identifier=identifier)
+    return _exporter_url(context, identifier, "run")
 
 
 def page_url(context: catalog.ExportContext, identifier: str) -> str:
+    return _exporter_url(context, identifier, "exporter")
+
+
+def _exporter_url(context: catalog.ExportContext, identifier: str, page: str) -> str:
+    """``web.event_<page>`` or ``web.organizer_<page>`` of an exporter, by level."""
     scope = context.scope
     if context.is_event_level:
         return url_for(
-            "web.event_exporter",
+            f"web.event_{page}",
             organizer=scope.organizer.slug,
             event=scope.event.slug,
             identifier=identifier,
         )
-    return url_for("web.organizer_exporter", organizer=scope.organizer.slug, identifier=identifier)
+    return url_for(f"web.organizer_{page}", organizer=scope.organizer.slug, identifier=identifier)
 
 
 def list_url(context: catalog.ExportContext) -> str:
