@@ -7,6 +7,7 @@ from writers working in parallel), and publish it to the storage (``service.stor
 complete, so a reader never sees half a file and a failed job leaves nothing behind.
 """
 
+import logging
 import os
 import re
 import shutil
@@ -18,6 +19,8 @@ from contextlib import contextmanager
 from pathlib import Path
 
 from .storage import LocalStorage, get_storage
+
+log = logging.getLogger(__name__)
 
 PARTIAL_SUFFIX = ".partial"
 PIECE_RE = re.compile(r"\.piece(\d+)\.partial$")
@@ -112,9 +115,13 @@ def discard(path: Path) -> None:
 
 
 def discard_unfinished(file_id: str) -> None:
-    """The partial file of an export and the parts its writer processes left, if any."""
-    for path in scratch_dir().glob(f".{file_id}*{PARTIAL_SUFFIX}"):
-        discard(path)
+    """The partial file of an export and the parts its writer processes left, if any. Where
+    they cannot be removed now (a read-only directory), the next cleanup removes them."""
+    try:
+        for path in scratch_dir().glob(f".{file_id}*{PARTIAL_SUFFIX}"):
+            discard(path)
+    except OSError:
+        log.warning("Could not remove the parts of export %s", file_id, exc_info=True)
 
 
 def file_id_of_partial(name: str) -> str | None:

@@ -118,7 +118,7 @@ def _write_export(file_id: str, record: dict) -> dict | None:
             result = exporter.write(json.loads(record["params"]), partial, progress)
         size = files.publish(file_id)
     except ExportCanceled:
-        _discard_parts(file_id)
+        files.discard_unfinished(file_id)
         return CANCELED_RESULT
     except ExportError as exc:
         _fail(record, str(exc))
@@ -186,17 +186,8 @@ def _ensure_export_dir(record: dict) -> None:
         raise ExportError(_storage_message(exc)) from exc
 
 
-def _discard_parts(file_id: str) -> None:
-    """The export's partial file and its writers' parts. Where they cannot be removed now
-    (a read-only directory), the next cleanup removes them."""
-    try:
-        files.discard_unfinished(file_id)
-    except OSError:
-        log.warning("Could not remove the parts of export %s", file_id, exc_info=True)
-
-
 def _fail(record: dict, message: str) -> None:
     file_id = record["file_id"]
-    _discard_parts(file_id)
+    files.discard_unfinished(file_id)
     records.save(file_id, state="failed", message=message, finished=records.now_iso())
     counters.count_failed(record["exporter"], message)

@@ -40,10 +40,7 @@ def end_lost(record: dict, message: str) -> ExportState:
     ended = _ended(fresh)
     if ended is not None:
         return ended
-    try:
-        files.discard_unfinished(record["file_id"])
-    except OSError:
-        pass  # the next cleanup removes them
+    files.discard_unfinished(record["file_id"])
     records.save(record["file_id"], state="failed", message=message, finished=records.now_iso())
     counters.count_failed(record.get("exporter", ""), message)
     end_turn(record["token_hash"], record["file_id"])
