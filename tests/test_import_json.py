@@ -503,7 +503,6 @@ def comparable(event: dict) -> dict:
                 "variation": variations.get(p["variation"]),
                 "addon_to": numbers.get(p["addon_to"]),
                 "answers": [{**a, "question": questions[a["question"]]} for a in p["answers"]],
-                "checkins": [{**c, "list": None} for c in p["checkins"]],
             }
             for p in order["positions"]
         ]
@@ -512,12 +511,14 @@ def comparable(event: dict) -> dict:
         **event,
         "organizer": None,
         "categories": [{**c, "id": None} for c in event["categories"]],
+        # The import makes no sales channels of the organizer (products keep "all channels").
         "items": [
             {
                 **i,
                 "id": None,
                 "category": categories.get(i["category"]),
-                "variations": [{**v, "id": None} for v in i["variations"]],
+                "sales_channels": None,
+                "variations": [{**v, "id": None, "sales_channels": None} for v in i["variations"]],
             }
             for i in event["items"]
         ],
@@ -573,14 +574,15 @@ def test_round_trip_export_import_export(store, redis, tmp_path):
     assert len(after["orders"]) == len(before["orders"]) == DEMO_ORDERS
     for old, new in zip(before["orders"], after["orders"], strict=True):
         assert new == old, old["code"]
-    assert after == before
-    assert any(o["payments"] for o in after["orders"])
-    assert any(o["refunds"] for o in after["orders"])
-    assert any(p["checkins"] for o in after["orders"] for p in o["positions"])
-    # Our own file carries payments, refunds and check-ins: the import does not miss them.
+    # The file has no quota names (the import names a quota after its id) and pretix
+    # lists quotas by name: their order is not kept.
+    quotas = [sorted(e.pop("quotas"), key=json.dumps) for e in (before, after)]
+    assert quotas[0] == quotas[1]
+    for key in before:
+        assert after[key] == before[key], key
+    # Our file is pretix's: without payments or invoice addresses, which the import says.
     missing = imported.output.strip().splitlines()[-1]
-    assert "invoice addresses" in missing
-    assert not any(kind in missing for kind in ("payments", "refunds", "check-ins"))
+    assert "invoice addresses" in missing and "payments" in missing
 
 
 def test_an_organizer_level_file_imports_every_event(store, tmp_path):
@@ -607,13 +609,6 @@ def test_an_organizer_level_file_imports_every_event(store, tmp_path):
             ).all()
         )
         assert per_event == {"spring": 20, "autumn": 15}
-        lists = session.scalar(
-            select(func.count())
-            .select_from(CheckinList)
-            .join(Event, CheckinList.event_id == Event.id)
-            .where(Event.organizer_id == copied.id)
-        )
-        assert lists == 2, "one check-in list per event, for the list the check-ins name"
 
 
 # PostgreSQL -----------------------------------------------------------------------------------
@@ -654,8 +649,9 @@ def test_on_postgresql_import_rolls_back_and_then_succeeds(postgres_store, monke
     assert ours.exit_code == 0, ours.output
     counts = table_counts(app)
     assert counts["orders"] == before["orders"] + 300 + 40
-    assert counts["order_payments"] == 2 * before["order_payments"]
-    assert counts["checkins"] > before["checkins"]
+    # Neither file carries payments or check-ins (pretix's layout has none).
+    assert counts["order_payments"] == before["order_payments"]
+    assert counts["checkins"] == before["checkins"]
     with app.app_context():
         session = get_session()
         # The sequences were moved past the explicit ids: plain inserts still work.

@@ -312,18 +312,25 @@ def count_orders(session: Session, flt: OrderFilter) -> int:
 
 
 def iter_order_chunks(
-    session: Session, flt: OrderFilter, chunk_size: int = CHUNK_SIZE
+    session: Session,
+    flt: OrderFilter,
+    chunk_size: int = CHUNK_SIZE,
+    newest_first: bool = False,
 ) -> Iterator[list]:
-    """Orders by (datetime, id), ``chunk_size`` at a time, resuming after the last key."""
+    """Orders by (datetime, id), or the other way round with ``newest_first``,
+    ``chunk_size`` at a time, resuming after the last key."""
     base = select(*ORDER_COLUMNS).where(*flt.conditions())
+    key = tuple_(Order.datetime, Order.id)
+    order = (Order.datetime.desc(), Order.id.desc()) if newest_first else (Order.datetime, Order.id)
     last = None
     while True:
         query = base
         if last is not None:
             # A row-value comparison lets the (event, datetime, id) index seek straight to the
             # next chunk; the equivalent OR of two conditions scans everything after it.
-            query = query.where(tuple_(Order.datetime, Order.id) > tuple_(last.datetime, last.id))
-        chunk = _rows(session, query.order_by(Order.datetime, Order.id).limit(chunk_size))
+            resume = tuple_(last.datetime, last.id)
+            query = query.where(key < resume if newest_first else key > resume)
+        chunk = _rows(session, query.order_by(*order).limit(chunk_size))
         if not chunk:
             return
         yield chunk

@@ -1,9 +1,10 @@
 """Import of pretix's "Order data (JSON)" export into the store, as new events of an organizer.
 
-Both pretix's file and ours (the ``json`` exporter, which adds ``payments``, ``refunds`` and
-``checkins``, and at organizer level wraps several events in ``{"organizer", "events"}``) are
-read. The file's ids are mapped to new ids; keys pretix writes and the store has no place for
-are ignored, and columns pretix does not write get their defaults.
+Both pretix's file and ours (the ``json`` exporter: the same layout, at organizer level
+several events wrapped in ``{"organizer", "events"}``) are read, and so are files of earlier
+versions of ours, which added ``payments``, ``refunds`` and ``checkins``. The file's ids are
+mapped to new ids; keys pretix writes and the store has no place for are ignored, and
+columns pretix does not write get their defaults.
 
 The file does not carry everything an event has: not its time zone (the operator names it),
 not the tax of fees (they get the tax of the event's tax rule), not payments or invoice
