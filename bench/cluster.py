@@ -7,8 +7,9 @@ namespaces joined by veth pairs (see ``netns``):
   own and no disk shared with any other host: results go to S3.
 
 It runs exports from several tokens, downloads each from the web host and compares it with
-the same export run on one machine, kills every process of one worker host mid-export, adds a
-worker host while exports run, and prints what it saw as a table. Needs root.
+the same export run on one machine, kills every process of one worker host mid-export while
+the other hosts work through a batch, adds a worker host while a batch waits
+(``cluster_faults``), and prints what it saw as a table. Needs root.
 """
 
 import argparse
@@ -24,6 +25,7 @@ import tempfile
 import time
 from pathlib import Path
 
+from .cluster_faults import add_a_host, kill_a_host
 from .netns import Network, can_create_namespaces
 from .procs import BenchError, Processes
 
@@ -171,6 +173,18 @@ class Cluster:
             time.sleep(0.2)
         raise BenchError(f"fewer than {count} workers came up; see {self.workdir}")
 
+    def wait_for_host(self, host: str, timeout: float = 60) -> None:
+        """Until a worker of ``host`` has registered with RQ, ready to take exports."""
+        from rq import Worker
+
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            pids = set(self.net.pids(host))
+            if any(worker.pid in pids for worker in Worker.all(connection=self.redis())):
+                return
+            time.sleep(0.1)
+        raise BenchError(f"no worker of {host} came up; see {self.workdir}")
+
     def stop(self) -> None:
         self.processes.stop_all()
         self.net.destroy()
@@ -208,6 +222,13 @@ class Cluster:
                 return status, body
             time.sleep(POLL_SECONDS)
         raise BenchError(f"{url} did not end within {timeout} s")
+
+    def status_of(self, token: str, url: str) -> str:
+        """``waiting``, ``running``, ``finished``, or what else the download URL answered."""
+        status, body = self.request("GET", url, token)
+        if status == 409:
+            return json.loads(body)["status"]
+        return "finished" if status == 200 else str(status)
 
     def host_of(self, url: str) -> str | None:
         """The worker host that ran (or runs) an export, from RQ's records in Redis."""
@@ -297,70 +318,6 @@ def same_as_one_machine(cluster: Cluster, files: dict) -> tuple[str, str, dict]:
     text = f"{len(files)} formats, each downloaded by {len(cluster.tokens)} tokens: "
     text += "all byte-identical" if same == len(files) else f"{len(files) - same} differ"
     return "every file downloaded from the web host", text, {"ok": same == len(files)}
-
-
-def kill_a_host(cluster: Cluster) -> tuple[str, str, dict]:
-    """SIGKILL of every process of the host running a big export, mid-export."""
-    victim_token, others = cluster.tokens[0], cluster.tokens[1:]
-    url = cluster.run(victim_token, "xlsx", event="bigfest")
-    others_urls = [(t, cluster.run(t, "positions:default", event="bigfest")) for t in others]
-    deadline = time.monotonic() + 120
-    while time.monotonic() < deadline:
-        status, body = cluster.request("GET", url, victim_token)
-        if status == 409 and json.loads(body)["status"] == "running":
-            if (json.loads(body)["percentage"] or 0) > 0:
-                break
-        elif status != 409:
-            raise BenchError(f"the big export ended before the kill: {status}")
-        time.sleep(0.05)
-    host = cluster.host_of(url)
-    pids = cluster.net.pids(host)
-    killed_at = time.monotonic()
-    for pid in pids:
-        try:
-            os.kill(pid, 9)
-        except ProcessLookupError:
-            pass
-    status, body = cluster.poll(victim_token, url, timeout=60)
-    seconds = time.monotonic() - killed_at
-    finished = [cluster.poll(t, u)[0] for t, u in others_urls]
-    new_status = cluster.poll(others[0], cluster.run(others[0], "orders:default"))[0]
-    message = json.loads(body).get("message", "") if status == 410 else ""
-    text = (
-        f"{status} ({message}) after {seconds:.1f} s; other hosts' exports: "
-        f"{', '.join(map(str, finished))}; a new export: {new_status}"
-    )
-    ok = status == 410 and seconds <= 20 and set(finished) == {200} and new_status == 200
-    return (
-        f"SIGKILL of all {len(pids)} processes of {host} mid-export",
-        text,
-        {
-            "ok": ok,
-            "host": host,
-        },
-    )
-
-
-def add_a_host(cluster: Cluster, name: str = "w4") -> tuple[str, str, dict]:
-    """A new worker host while the others are busy: how soon it takes an export."""
-    urls = [(t, cluster.run(t, "positions:default", event="bigfest")) for t in cluster.tokens]
-    started = time.monotonic()
-    cluster.start_worker(name)
-    first = None
-    deadline = started + 120
-    while first is None and time.monotonic() < deadline:
-        if any(cluster.host_of(u) == name for _t, u in urls):
-            first = time.monotonic() - started
-        time.sleep(0.05)
-    results = [cluster.poll(t, u)[0] for t, u in urls]
-    took = sum(cluster.host_of(u) == name for _t, u in urls)
-    text = (
-        f"took its first export {first:.1f} s after it started ({took} of {len(urls)}); "
-        if first is not None
-        else "took no export; "
-    ) + f"all ended {', '.join(map(str, sorted(set(results))))}"
-    ok = first is not None and set(results) == {200}
-    return f"worker host {name} added while {len(urls)} exports ran", text, {"ok": ok}
 
 
 def table(rows: list[tuple[str, str]]) -> str:
