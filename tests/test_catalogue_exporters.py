@@ -760,15 +760,32 @@ PAYMENT_COLUMNS = [
 ]
 
 
-def matching(provider: str, slug: str, code: str, details: dict | None) -> str:
-    """pretix's matching IDs: a bank transfer's reference (``EVENT-CODE`` unless the payment
-    has its own), a Stripe charge's id; none for other providers and for refunds."""
+def matching(provider: str, details: dict | None, refund: bool) -> str:
+    """pretix 2026.8's matching IDs: Stripe's charge or refund id, PayPal's capture (or order)
+    id; bank transfers and the other providers have none."""
     details = details or {}
-    if provider == "banktransfer":
-        return details.get("reference") or f"{slug.upper()}-{code}"
     if provider.startswith("stripe"):
         return details.get("id") or ""
+    if provider == "paypal" and not refund:
+        return details.get("sale_id") or details.get("payment_id") or details.get("cart_id") or ""
     return ""
+
+
+def rendered(provider: str, details: dict | None, refund: bool) -> str:
+    """pretix 2026.8's short rendering of a payment or refund (without the data pretix's API
+    leaves out): a card payment via Stripe shows the method's public name, a bank transfer
+    its payer, IBAN and BIC (none here), a PayPal payment its payer's email; refunds show
+    nothing but for gift cards."""
+    details = details or {}
+    card = (details.get("gift_card") or {}).get("secret")
+    if refund:
+        return (card or "Gift card") if provider == "giftcard" else ""
+    return {
+        "stripe": "Credit card",
+        "giftcard": card or "Gift card",
+        "manual": "Manual payment",
+        "paypal": details.get("payer_email") or "",
+    }.get(provider, "")
 
 
 def paymentlist_rows(
@@ -807,7 +824,6 @@ def paymentlist_rows(
             if not within(order.event_id, finished, completed):
                 continue
             local_day = store.local(order.event_id, obj.created).date()
-            slug = store.events[order.event_id].slug
             row = [
                 store.events[order.event_id].slug,
                 order.code,
@@ -819,8 +835,8 @@ def paymentlist_rows(
                 obj.amount * sign,
                 PROVIDER_NAMES.get(obj.provider, obj.provider),
                 (obj.comment or "") if kind == "R" else "",
-                matching(obj.provider, slug, order.code, obj.details) if kind == "P" else "",
-                "",
+                matching(obj.provider, obj.details, kind == "R"),
+                rendered(obj.provider, obj.details, kind == "R"),
                 ", ".join(numbers[order.id]),
             ]
             entries.append(((obj.created, kind, obj.id), row))
@@ -834,6 +850,7 @@ def test_paymentlist_has_every_payment_and_refund_by_creation(fmt, client, run_j
     rows = paymentlist_rows(store, {store.event(ALPHA).id}, PAYMENT_STATES, REFUND_STATES)
     assert {r[6] for r in rows} >= {"confirmed", "failed", "done"}
     assert any(r[7] < 0 for r in rows), "refunds are negative"
+    assert "Credit card" in {r[11] for r in rows}, "Stripe payments render their method"
     assert_export(response, fmt, "Payments and refunds", "alpha_payments", PAYMENT_COLUMNS, rows)
 
 

@@ -107,3 +107,58 @@ def test_paymentlist_comment_method_and_invoice_numbers(pretix_shop):
     columns = [header.index(c) for c in ("Payment method", "Comment", "Invoice numbers")]
     for row in rows:
         assert [row[c] for c in columns] == expected[row[2]], row[2]
+
+
+# pretix 2026.8's short renderings of the recording's payments and refunds. Their private
+# info is not in the recording; the API's details are what pretix shows of it: empty for
+# bank transfers and manual payments, no card for Stripe, the card for gift cards.
+def rendered_payment(provider: str, details: dict) -> str:
+    return {
+        "banktransfer": "",  # payer / IBAN / BIC of a matched transfer: none here
+        "manual": "Manual payment",  # its public name
+        "stripe": "Credit card",  # the card method's public name, no card data
+        "giftcard": details["gift_card"]["secret"] if "gift_card" in details else "Gift card",
+    }[provider]
+
+
+def rendered_refund(provider: str, details: dict) -> str:
+    if provider == "giftcard":
+        return details["gift_card"]["secret"]
+    return ""  # the other providers render no refunds
+
+
+def matching_id(provider: str, details: dict) -> str:
+    """Only Stripe and PayPal give matching IDs in pretix 2026.8 (bank transfers none)."""
+    return (details.get("id") or "") if provider.startswith("stripe") else ""
+
+
+def test_paymentlist_matching_ids_and_payment_details(pretix_shop):
+    body = {
+        "_format": "default",
+        "payment_states": ["created", "pending", "confirmed", "canceled", "failed", "refunded"],
+        "refund_states": ["external", "created", "transit", "done", "failed", "canceled"],
+    }
+    _name, data = run_export(pretix_shop, "paymentlist", body, event=None)
+    header, *rows = csv_rows(data)
+    expected = {}
+    for event in ("sampleconf", "workshopday"):
+        for order in recording(f"events/{event}/orders_include_canceled.json"):
+            for p in order["payments"]:
+                expected[f"{order['code']}-P-{p['local_id']}"] = [
+                    matching_id(p["provider"], p["details"]),
+                    rendered_payment(p["provider"], p["details"]),
+                ]
+            for r in order["refunds"]:
+                expected[f"{order['code']}-R-{r['local_id']}"] = [
+                    matching_id(r["provider"], r["details"]),
+                    rendered_refund(r["provider"], r["details"]),
+                ]
+    assert len(rows) == len(expected)
+    ids, columns = (
+        header.index("Payment ID"),
+        [header.index("Matching ID"), header.index("Payment details")],
+    )
+    for row in rows:
+        assert [row[c] for c in columns] == expected[row[ids]], row[ids]
+    details = {row[columns[1]] for row in rows}
+    assert {"", "Manual payment", "Credit card", "ANCHOR-GIFT-001", "ANCHOR-REFUND-001"} <= details

@@ -163,19 +163,13 @@ class InvoiceDataExporter(MultiSheetListExporter):
             yield chunk, payments
 
     def _invoice_rows(self, where) -> Iterator[list]:
-        slugs = {e.id: e.slug for e in self.scope.events}
         for chunk, payments in self._chunks(where):
             totals = store.line_totals(self.session, [row.id for row in chunk])
             for row in chunk:
                 invoice = row
                 paid = payments.get(invoice.order_id, [])
                 gross, tax = totals.get(invoice.id, (None, None))
-                matching = (
-                    payment_providers.matching_id(
-                        p.provider, slugs[invoice.event_id], row.order_code, p.details
-                    )
-                    for p in paid
-                )
+                matching = (payment_providers.matching_id(p.provider, p.details) for p in paid)
                 yield [
                     invoice.number,
                     invoice.date,

@@ -1,6 +1,7 @@
 """pretix's payment providers as its exporters name and offer them: the verbose names, the
 choices of a ``payment_provider`` parameter (every provider at organizer level, the event's
-own at event level), and the matching IDs accounting matches bank statements with."""
+own at event level), which providers an event has, and the matching IDs accounting matches
+statements with."""
 
 from .pretix_texts import PAYMENT_PROVIDER_NAMES
 
@@ -107,12 +108,34 @@ def listed_names(codes) -> str:
     return ", ".join(name(code) for code in sorted(set(codes)) if code and code != "free")
 
 
-def matching_id(provider: str, event_slug: str, order_code: str, details: dict | None) -> str:
-    """What a provider gives accounting to match a payment with: the transfer reference for
-    bank transfers, the charge id for Stripe; nothing for the others."""
+def active_in(code: str, plugins: list | None) -> bool:
+    """Whether an event with these plugins has the provider: pretix renders nothing for a
+    payment whose provider it does not have (a plugin's, when the plugin is off). Where the
+    store does not know the event's plugins, every provider counts as there."""
+    if plugins is None:
+        return True
+    if code not in ALL_PROVIDERS:
+        return False
+    plugin = _PLUGIN_OF.get(code)
+    return plugin is None or plugin in plugins
+
+
+def matching_id(provider: str, details: dict | None) -> str:
+    """What a provider gives accounting to match a payment with (pretix's ``matching_id``):
+    the charge id for Stripe, the capture (or else the order) id for PayPal; nothing for the
+    others, bank transfers included."""
     details = details or {}
-    if provider == "banktransfer":
-        return details.get("reference") or f"{event_slug.upper()}-{order_code}"
     if provider.startswith("stripe"):
         return details.get("id") or ""
+    if provider in ("paypal", "paypal_apm"):
+        # pretix's API: ``sale_id`` the capture, ``payment_id`` a legacy payment's own id,
+        # ``cart_id`` a current payment's order id.
+        return details.get("sale_id") or details.get("payment_id") or details.get("cart_id") or ""
+    return ""
+
+
+def refund_matching_id(provider: str, details: dict | None) -> str:
+    """pretix's ``refund_matching_id``: Stripe's refund id; nothing for the others."""
+    if provider.startswith("stripe"):
+        return (details or {}).get("id") or ""
     return ""

@@ -5,9 +5,10 @@ As in pretix, a state list that is left out selects nothing of that kind; refund
 negative amount; ``start_date_range`` filters by creation and ``end_date_range`` by
 completion (payment or execution date), so it leaves out anything not completed. Date
 frames are resolved in each event's own time zone. "Comment" is a refund's; "Matching ID" what
-the provider gives accounting to match a payment with (the transfer reference, Stripe's
-charge id); "Invoice numbers" the order's invoices. "Payment details" stays empty: pretix
-fills it from each provider's own rendering of data the store does not keep.
+the provider gives accounting to match a payment or refund with (Stripe's charge or refund id,
+PayPal's capture); "Payment details" the provider's short rendering (``payment_details``);
+"Invoice numbers" the order's invoices. Where the event lacks a payment's provider (its
+plugin is off), both stay empty, as in pretix.
 
 Payments and refunds are read in two key-set streams on (created, id) and merged, so memory
 stays flat however many there are.
@@ -15,7 +16,7 @@ stays flat however many there are.
 
 import heapq
 from collections import defaultdict
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import datetime
 from itertools import islice
@@ -29,8 +30,9 @@ from . import dateframes, params, register
 from .base import ListExporter
 from .base_types import Table
 from .localtime import EventClock
-from .payment_providers import matching_id
-from .pretix_texts import payment_provider_name
+from .payment_details import payment_details, refund_details
+from .payment_providers import active_in, matching_id, refund_matching_id
+from .payment_providers import name as provider_name
 
 PAYMENT_STATES = {
     "created": "created",
@@ -79,6 +81,8 @@ class _Kind:
     sign: int
     rank: int  # payments first among rows created at the same moment
     comment: object  # the comment column, or NULL for payments
+    matching_id: Callable[[str, dict | None], str]
+    details: Callable[[str, dict | None], str]
 
 
 PAYMENTS = _Kind(
@@ -90,6 +94,8 @@ PAYMENTS = _Kind(
     1,
     0,
     literal(None),
+    matching_id,
+    payment_details,
 )
 REFUNDS = _Kind(
     OrderRefund,
@@ -100,6 +106,8 @@ REFUNDS = _Kind(
     -1,
     1,
     OrderRefund.comment,
+    refund_matching_id,
+    refund_details,
 )
 
 
@@ -215,12 +223,13 @@ class PaymentListExporter(ListExporter):
 
     def _rows(self, merged) -> Iterator[list]:
         clock = EventClock(self.scope.events)
+        plugins = {e.id: getattr(e, "plugins", None) for e in self.scope.events}
         while batch := list(islice(merged, BATCH_ROWS)):
             invoices = self._invoice_numbers({row.order_id for _key, _kind, row in batch})
             for _key, kind, row in batch:
-                slug = clock.slug(row.event_id)
+                rendered = active_in(row.provider, plugins[row.event_id])
                 yield [
-                    slug,
+                    clock.slug(row.event_id),
                     row.code,
                     f"{row.code}-{kind.letter}-{row.local_id}",
                     self._day(clock, row.event_id, row.created),
@@ -228,12 +237,10 @@ class PaymentListExporter(ListExporter):
                     kind.labels.get(row.state, row.state),
                     row.state,
                     row.amount * kind.sign,
-                    payment_provider_name(row.provider),
+                    provider_name(row.provider),
                     row.comment or "",
-                    matching_id(row.provider, slug, row.code, row.details)
-                    if kind is PAYMENTS
-                    else "",
-                    "",
+                    kind.matching_id(row.provider, row.details) if rendered else "",
+                    kind.details(row.provider, row.details) if rendered else "",
                     invoices.get(row.order_id, ""),
                 ]
 
