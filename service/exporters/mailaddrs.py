@@ -25,8 +25,8 @@ class MailExporter(BaseExporter):
     identifier = "mailaddrs"
     verbose_name = "Email addresses (text file)"
     description = (
-        "The email addresses of the buyers of orders in the chosen states, one per line and "
-        "each once: for a mailing to your attendees."
+        "The email addresses of the buyers and ticket holders of orders in the chosen states, "
+        "one per line and each once: for a mailing to your attendees."
     )
     multi_event = True
     file_stem = "pretixemails"
