@@ -214,10 +214,11 @@ def run_jobs(app):
 
 @pytest.fixture
 def start_worker(app, store_url, export_dir, redis):
-    """Start real ``python worker.py`` processes (own process groups); all stopped at the end."""
+    """Start real ``python worker.py`` processes (own process groups); all stopped at the end.
+    ``wrapper`` runs it through another command (``unshare …``)."""
     processes = []
 
-    def start(**env_overrides) -> subprocess.Popen:
+    def start(wrapper: tuple[str, ...] = (), **env_overrides) -> subprocess.Popen:
         env = {
             **os.environ,
             "DATABASE_URL": store_url,
@@ -227,7 +228,7 @@ def start_worker(app, store_url, export_dir, redis):
             **env_overrides,
         }
         process = subprocess.Popen(
-            [sys.executable, "worker.py"], cwd=ROOT, env=env, start_new_session=True
+            [*wrapper, sys.executable, "worker.py"], cwd=ROOT, env=env, start_new_session=True
         )
         processes.append(process)
         time.sleep(0.5)

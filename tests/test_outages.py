@@ -2,6 +2,7 @@
 workers that are alive. Each fault is caused for real."""
 
 import os
+import shutil
 import signal
 import subprocess
 import time
@@ -12,7 +13,7 @@ from redis import Redis
 
 from service import create_app, jobs
 
-from .conftest import path_of, wait_for
+from .conftest import path_of, stop_process_group, wait_for
 from .processes import kill_worker_and_horse
 
 
@@ -114,6 +115,40 @@ def test_health_counts_only_live_workers(client, start_worker, monkeypatch):
     second.wait(timeout=20)
     status, body = health()
     assert (status, body["workers"], body["unavailable"]) == (503, 0, ["workers"])
+
+
+def can_run_in_own_pid_namespace() -> bool:
+    """Root with util-linux's unshare: what containers do to their processes."""
+    if os.geteuid() != 0 or shutil.which("unshare") is None:
+        return False
+    return subprocess.run([*OWN_PIDS, "true"], capture_output=True).returncode == 0
+
+
+OWN_PIDS = ("unshare", "--pid", "--fork")
+
+
+@pytest.mark.skipif(
+    not can_run_in_own_pid_namespace(), reason="needs root and unshare for pid namespaces"
+)
+def test_health_tells_apart_workers_with_the_same_host_name_and_pid(client, start_worker):
+    """Containers sharing the host's name (host networking), each with its worker as pid 1."""
+
+    def workers() -> tuple[int, int]:
+        response = client.get("/healthz")
+        return response.status_code, response.json["workers"]
+
+    first, second = start_worker(wrapper=OWN_PIDS), start_worker(wrapper=OWN_PIDS)
+    deadline = time.monotonic() + 20
+    while workers()[1] < 2 and time.monotonic() < deadline:
+        time.sleep(0.2)
+    assert workers() == (200, 2)
+
+    stop_process_group(first)  # it signs off; the other is still there
+    deadline = time.monotonic() + 30
+    while workers()[1] > 1 and time.monotonic() < deadline:
+        time.sleep(0.2)
+    assert workers() == (200, 1)
+    assert second.poll() is None
 
 
 def test_cleanup_runs_again_and_again(app, export_dir, start_worker, redis):

@@ -19,6 +19,7 @@ import signal
 import socket
 import threading
 import time
+import uuid
 
 from flask import Flask, current_app
 
@@ -96,10 +97,10 @@ def cleanup_expired_exports() -> int:
     return removed
 
 
-def cleanup_if_due() -> bool:
+def cleanup_if_due(name: str) -> bool:
     """Run the cleanup if no worker of the fleet has within the interval."""
     interval = max(1, int(current_app.config["CLEANUP_INTERVAL_SECONDS"]))
-    if not get_redis().set(CLEANUP_LOCK_KEY, worker_name(), nx=True, ex=interval):
+    if not get_redis().set(CLEANUP_LOCK_KEY, name, nx=True, ex=interval):
         return False
     cleanup_expired_exports()
     return True
@@ -120,7 +121,10 @@ def sweep_own_scratch() -> int:
 
 # The loop ---------------------------------------------------------------------------------
 def worker_name() -> str:
-    return f"{socket.gethostname()}.{os.getpid()}"
+    """Host name and pid say where a worker runs, but need not tell two workers apart: in
+    containers that share the host's name (host networking), each worker may be pid 1 of its
+    own pid namespace. A random part keeps their presence apart."""
+    return f"{socket.gethostname()}.{os.getpid()}.{uuid.uuid4().hex[:8]}"
 
 
 class Housekeeping:
@@ -191,7 +195,7 @@ class Rounds:
             steps = (
                 lambda: say_alive(self.name),
                 tend_lines,
-                cleanup_if_due,
+                lambda: cleanup_if_due(self.name),
                 self._sweep_if_due,
                 tend_schedules_and_say_so,
             )
