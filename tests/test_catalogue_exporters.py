@@ -13,6 +13,7 @@ import io
 from collections import defaultdict
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
+from decimal import Decimal
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -30,6 +31,7 @@ from service.store.models import (
     Invoice,
     Item,
     ItemCategory,
+    ItemMetaProperty,
     ItemVariation,
     Order,
     OrderPayment,
@@ -39,7 +41,9 @@ from service.store.models import (
     Question,
     QuestionAnswer,
     Quota,
+    SalesChannel,
     Seat,
+    TaxRule,
     Voucher,
     WaitingListEntry,
     checkin_list_items,
@@ -136,6 +140,7 @@ def shop(app, demo) -> Shop:
         session.add(welcome)
         session.flush()
         _add_attention_and_scans(session, alpha_event.id, lists["Main entrance"].id, welcome.id)
+        _vary_the_products(session, alpha_event, beta_event)
         organizer = session.get(Organizer, alpha_event.organizer_id)
         tokens = {
             "full": create_team_token(session, organizer, "catalogue full"),
@@ -209,6 +214,80 @@ def _add_attention_and_scans(session, event_id: int, main_id: int, welcome_id: i
     session.flush()
 
 
+def _vary_the_products(session, alpha_event: Event, beta_event: Event) -> None:
+    """Product settings the demo data leaves at their defaults, so that every column of the
+    product data export shows something; beta's shop speaks German first."""
+    items = {
+        (i.event_id, i.name): i
+        for i in session.scalars(
+            select(Item).where(Item.event_id.in_([alpha_event.id, beta_event.id]))
+        )
+    }
+    alpha = {name: item for (event_id, name), item in items.items() if event_id == alpha_event.id}
+    regular, workshop, shirt = alpha["Regular ticket"], alpha["Workshop ticket"], alpha["T-shirt"]
+    regular.free_price = True
+    regular.require_voucher = True
+    regular.min_per_order = 1
+    regular.checkin_text = "Hand out the wristband"
+    regular.require_bundling = True
+    regular.meta_data = {"Area": "Hall A"}
+    regular.available_from = datetime.combine(day(-120), time(8, 0))
+    beginner, advanced = sorted(workshop.variations, key=lambda v: v.position)
+    beginner.available_until = datetime.combine(day(-3), time(21, 30))
+    beginner.hide_without_voucher = True
+    beginner.original_price = Decimal("120.00")
+    beginner.require_membership = True
+    workshop.available_from = datetime.combine(day(-150), time(7, 0))
+    workshop.available_until = datetime.combine(day(-1), time(12, 0))
+    advanced.available_from = datetime.combine(day(-60), time(9, 15))
+    advanced.require_approval = True
+    advanced.all_sales_channels = False
+    advanced.limit_sales_channels = ["resellers"]
+    advanced.meta_data = {"Colour": "red"}
+    shirt.issue_giftcard = True
+    shirt.allow_cancel = False
+    shirt.generate_tickets = True
+    shirt.require_membership_hidden = True
+    shirt.internal_name = "SHIRT"
+    alpha["Early bird ticket"].require_membership = True
+    alpha["Early bird ticket"].checkin_attention = False
+    merch = ItemCategory(
+        event_id=alpha_event.id,
+        name="Merchandise",
+        name_i18n={"en": "Merchandise", "de": "Fanartikel"},
+        position=0,
+        cross_selling_mode="only",
+    )
+    session.add(merch)
+    session.flush()
+    shirt.category_id = merch.id
+    session.add_all(
+        [
+            ItemMetaProperty(event_id=alpha_event.id, name="Colour", default="none"),
+            ItemMetaProperty(event_id=alpha_event.id, name="Area", default=""),
+        ]
+    )
+    reduced = session.scalars(
+        select(TaxRule).where(TaxRule.event_id == alpha_event.id, TaxRule.rate == Decimal("7"))
+    ).one()
+    reduced.eu_reverse_charge = True
+    web = session.scalars(
+        select(SalesChannel).where(
+            SalesChannel.organizer_id == alpha_event.organizer_id, SalesChannel.identifier == "web"
+        )
+    ).one()
+    web.label_i18n = {"en": "Online shop", "de": "Online-Shop"}
+    beta_event.locales = ["de", "en"]
+    beta_event.locale = "de"
+    beta_extras = session.scalars(
+        select(ItemCategory).where(
+            ItemCategory.event_id == beta_event.id, ItemCategory.name == "Extras"
+        )
+    ).one()
+    beta_extras.name_i18n = {"en": "Extras", "de": "Zusatzprodukte"}
+    session.flush()
+
+
 # The store, as the exports should show it ----------------------------------------------------
 @dataclass
 class Store:
@@ -223,6 +302,9 @@ class Store:
     items: list[Item]
     variations: list[ItemVariation]
     quotas: list[Quota]
+    tax_rules: dict[int, TaxRule]
+    sales_channels: list[SalesChannel]
+    meta_properties: list[ItemMetaProperty]
     quota_items: dict[int, set[int]]
     quota_variations: dict[int, set[int]]
     questions: list[Question]
@@ -303,6 +385,16 @@ def store(app, shop) -> Store:
                 select(ItemVariation).join(Item).where(Item.event_id.in_(events))
             ).all(),
             quotas=quotas,
+            tax_rules={
+                r.id: r
+                for r in session.scalars(select(TaxRule).where(TaxRule.event_id.in_(events)))
+            },
+            sales_channels=session.scalars(
+                select(SalesChannel).join(Organizer).where(Organizer.slug == ORGANIZER)
+            ).all(),
+            meta_properties=session.scalars(
+                select(ItemMetaProperty).where(ItemMetaProperty.event_id.in_(events))
+            ).all(),
             quota_items=defaultdict(set),
             quota_variations=defaultdict(set),
             questions=session.scalars(
@@ -580,67 +672,159 @@ def test_mailaddrs_rejects_bad_parameters_with_pretix_messages(body, errors, cli
 
 
 # itemdata ------------------------------------------------------------------------------------
-ITEMDATA_COLUMNS = [
-    "Product ID",
-    "Variation ID",
-    "Product category",
-    "Internal name",
-    "Item name",
-    "Variation",
+ITEMDATA_FLAGS = [
     "Active",
+    "Sales channels",
     "Default price",
+    "Free price input",
     "Sales tax",
-    "Tax rate",
     "Is an admission ticket",
     "Personalized ticket",
+    "Generate tickets",
+    "Waiting list",
     "Available from",
     "Available until",
+    "This product can only be bought using a voucher.",
+    "This product will only be shown if a voucher matching the product is redeemed.",
+    "Buying this product requires approval",
+    "Only sell this product as part of a bundle",
+    "Allow product to be canceled or changed",
     "Minimum amount per order",
     "Maximum amount per order",
-    "Quotas",
+    "Requires special attention",
+    "Check-in text",
+    "Original price",
+    "This product is a gift card",
+    "Require a valid membership",
+    "Hide without a valid membership",
 ]
 
 
+def itemdata_columns(languages: list[str], properties: list[str]) -> list[str]:
+    """pretix's columns: a name and a variation column per language of the event, a column
+    per product meta data property at the end."""
+    return [
+        "Product ID",
+        "Variation ID",
+        "Product category",
+        "Internal name",
+        *(f"Item name ({lang})" for lang in languages),
+        *(f"Variation ({lang})" for lang in languages),
+        *ITEMDATA_FLAGS,
+        *properties,
+    ]
+
+
+def in_language(texts: dict | None, plain: str, language: str) -> str:
+    """The demo data's translations: the language's text, else English, else the text the
+    store keeps without translations."""
+    texts = texts or {}
+    return texts.get(language) or texts.get("en") or plain
+
+
 def itemdata_rows(store: Store, event_id: int) -> list[list]:
+    """pretix's rows: products in shop order (category position, products without category
+    last), a row per variation; "Yes" or an empty cell; a variation takes the later start
+    and earlier end of sale, the channels both allow, and the flags either has."""
+    event = store.events[event_id]
+    language = event.locale or "en"
+
     def shop_order(item):
         category = store.categories.get(item.category_id)
         rank = (category.position, category.id) if category else (0, 0)
         return (category is None, rank, item.position, item.id)
+
+    def category_text(category_id):
+        category = store.categories.get(category_id)
+        if category is None:
+            return ""
+        name = category.internal_name or in_language(category.name_i18n, category.name, language)
+        kind = {"both": "Normal + cross-selling category", "only": "Cross-selling category"}
+        if category.is_addon:
+            return f"{name} (Add-on category)"
+        return (
+            f"{name} ({kind[category.cross_selling_mode]})" if category.cross_selling_mode else name
+        )
+
+    def tax_text(rule_id):
+        rule = store.tax_rules[rule_id]
+        rate = f"{rule.rate.normalize():f}"
+        text = f"incl. {rate}% {in_language(rule.name_i18n, rule.name, language)}"
+        if rule.eu_reverse_charge:
+            text += " (reverse charge enabled)"
+        return f"{rule.internal_name} ({text})" if rule.internal_name else text
+
+    channels = sorted(
+        (c for c in store.sales_channels if c.organizer_id == event.organizer_id),
+        key=lambda c: (c.position, c.type, c.identifier, c.id),
+    )
+    properties = sorted(
+        (p for p in store.meta_properties if p.event_id == event_id), key=lambda p: p.name
+    )
+
+    def channel_names(*limits):
+        return ", ".join(
+            in_language(c.label_i18n, c.label, language)
+            for c in channels
+            if all(allowed is None or c.identifier in allowed for allowed in limits)
+        )
+
+    def sold_on(product):
+        return None if product.all_sales_channels else product.limit_sales_channels
+
+    def when(moment):
+        return short(store.local(event_id, moment))
+
+    def yes(value):
+        return "Yes" if value else ""
 
     rows = []
     for item in sorted((i for i in store.items if i.event_id == event_id), key=shop_order):
         variations = sorted(
             (v for v in store.variations if v.item_id == item.id), key=lambda v: (v.position, v.id)
         )
-        for variation in variations or [None]:
-            variation_id = variation.id if variation else None
-            price = item.default_price
-            if variation is not None and variation.default_price is not None:
-                price = variation.default_price
-            quotas = sorted(
-                q.name
-                for q in store.quotas
-                if q.event_id == event_id and store.in_quota(q.id, item.id, variation_id)
-            )
+        for v in variations or [None]:
+            starts = [m for m in (item.available_from, v and v.available_from) if m]
+            ends = [m for m in (item.available_until, v and v.available_until) if m]
+            meta = {p.name: p.default for p in properties}
+            meta |= (item.meta_data or {}) | ((v.meta_data or {}) if v else {})
+            price = v.default_price if v and v.default_price is not None else item.default_price
             rows.append(
                 [
                     item.id,
-                    variation_id,
-                    store.categories[item.category_id].name if item.category_id else "",
+                    v.id if v else "",
+                    category_text(item.category_id),
                     item.internal_name or "",
-                    item.name,
-                    variation.value if variation else "",
-                    yes_no(item.active and (variation is None or variation.active)),
+                    *(in_language(item.name_i18n, item.name, lang) for lang in event.locales),
+                    *(
+                        in_language(v.value_i18n, v.value, lang) if v else ""
+                        for lang in event.locales
+                    ),
+                    yes(item.active and (not v or v.active)),
+                    channel_names(sold_on(item), sold_on(v) if v else None),
                     price,
-                    item.tax_name,
-                    item.tax_rate,
-                    yes_no(item.admission),
-                    yes_no(item.personalized),
-                    store.local(event_id, item.available_from),
-                    store.local(event_id, item.available_until),
-                    item.min_per_order,
-                    item.max_per_order,
-                    ", ".join(quotas),
+                    yes(item.free_price),
+                    tax_text(item.tax_rule_id),
+                    yes(item.admission),
+                    yes(item.personalized),
+                    "Default" if item.generate_tickets is None else yes(item.generate_tickets),
+                    yes(item.allow_waitinglist),
+                    when(max(starts)) if starts else "",
+                    when(min(ends)) if ends else "",
+                    yes(item.require_voucher),
+                    yes(item.hide_without_voucher or (v and v.hide_without_voucher)),
+                    yes(item.require_approval or (v and v.require_approval)),
+                    yes(item.require_bundling),
+                    yes(item.allow_cancel),
+                    "" if item.min_per_order is None else item.min_per_order,
+                    "" if item.max_per_order is None else item.max_per_order,
+                    yes(item.checkin_attention),
+                    item.checkin_text or "",
+                    (v and v.original_price) or item.original_price or "",
+                    yes(item.issue_giftcard),
+                    yes(item.require_membership or (v and v.require_membership)),
+                    yes(item.require_membership_hidden or (v and v.require_membership_hidden)),
+                    *(meta[p.name] for p in properties),
                 ]
             )
     return rows
@@ -651,10 +835,34 @@ def test_itemdata_has_a_row_per_product_and_variation(fmt, client, run_jobs, sho
     response = run_export(
         client, run_jobs, shop.event_url("itemdata/"), {"_format": fmt}, shop.headers()
     )
-    rows = itemdata_rows(store, store.event(ALPHA).id)
+    event = store.event(ALPHA)
+    rows = itemdata_rows(store, event.id)
     assert len(rows) == 8  # 3 products without variations, 2 + 3 variations
-    assert {r[13] for r in rows} != {None}, "the early bird ticket has an end of sale"
-    assert_export(response, fmt, "Product data", "alpha_products", ITEMDATA_COLUMNS, rows)
+    assert rows[0][2] == "Merchandise (Cross-selling category)", "its category comes first"
+    assert [r[2] for r in rows].count("Extras (Add-on category)") == 1
+    workshop = next(r for r in rows if r[6] == "Advanced")
+    assert workshop[8:10] == ["Yes", "Resellers"]
+    assert workshop[17:19] == [
+        short(store.local(event.id, datetime.combine(day(-60), time(9, 15)))),
+        short(store.local(event.id, datetime.combine(day(-1), time(12, 0)))),
+    ]
+    columns = itemdata_columns(["en", "de"], ["Area", "Colour"])
+    assert_export(response, fmt, "Product data", "alpha_products", columns, rows)
+
+
+def test_itemdata_speaks_the_events_languages_in_its_order(client, run_jobs, shop, store):
+    """beta offers German first and writes its exports in German: names in both languages,
+    German first; category, channel and tax texts in German where they are translated."""
+    response = run_export(
+        client, run_jobs, shop.event_url("itemdata/", BETA), {"_format": "default"}, shop.headers()
+    )
+    rows = itemdata_rows(store, store.event(BETA).id)
+    assert {r[4] for r in rows} >= {"Normales Ticket", "Konferenz-Dinner"}
+    assert {r[5] for r in rows} >= {"Regular ticket", "Conference dinner"}
+    assert "Zusatzprodukte (Add-on category)" in {r[2] for r in rows}
+    assert "Online-Shop, Resellers" in {r[9] for r in rows}
+    columns = itemdata_columns(["de", "en"], [])
+    assert_export(response, "default", "", "beta_products", columns, rows)
 
 
 # quotalist -----------------------------------------------------------------------------------

@@ -33,6 +33,7 @@ from service.store.models import (
     Question,
     QuestionAnswer,
     Quota,
+    SalesChannel,
     TaxRule,
     quota_items,
     quota_variations,
@@ -208,6 +209,83 @@ def test_the_real_pretix_file_spot_checks(store):
         regular = session.scalars(select(Item).where(Item.name == "Regular ticket")).one()
         assert regular.internal_name is None and regular.default_price == Decimal("250.00")
         assert regular.tax_name == "VAT" and regular.admission
+
+
+def product_data(app, organizer: str) -> list[dict]:
+    """The rows of the product data export of the organizer's first event, by column."""
+    with app.app_context():
+        session = get_session()
+        found = session.scalars(select(Organizer).where(Organizer.slug == organizer)).one()
+        event = session.scalars(select(Event).where(Event.organizer_id == found.id)).first()
+        exporter = REGISTRY["itemdata"](session, ExportScope(found, [event], event))
+        table = exporter.table({"_format": "default"})
+        return [dict(zip(table.columns, row, strict=True)) for row in table.rows]
+
+
+def test_product_settings_and_sales_channels_come_along(store, sample, tmp_path):
+    """What pretix's file says of products beyond names and prices reaches the product data
+    export; the sales channels it names become the organizer's, pretix's shop first."""
+    varied = copy.deepcopy(sample)
+    regular, workshop, _dinner = varied["event"]["items"]
+    regular.update(
+        sales_channels=["box", "web"],
+        require_voucher=True,
+        original_price="300.00",
+        checkin_text="Wristband",
+        allow_cancel=False,
+        meta_data={"Area": "Hall A"},
+    )
+    workshop["sales_channels"] = ["web", "box"]
+    beginner, advanced = workshop["variations"]
+    beginner.update(hide_without_voucher=True, require_membership=True)
+    advanced.update(sales_channels=["box"], available_from="2026-01-10T09:00:00+00:00")
+    varied["event"]["categories"][0]["internal_name"] = "TIX"
+    assert import_json(store, "pretixshop", write(tmp_path, varied)).exit_code == 0
+    with store.app_context():
+        session = get_session()
+        channels = session.scalars(select(SalesChannel).order_by(SalesChannel.position)).all()
+        assert [(c.identifier, c.type, c.label) for c in channels] == [
+            ("web", "web", "Online shop"),
+            ("box", "api", "box"),
+        ]
+        stored = session.scalars(select(Item).where(Item.name == "Regular ticket")).one()
+        assert stored.meta_data == {"Area": "Hall A"} and not stored.all_sales_channels
+    rows = product_data(store, "pretixshop")
+    assert [(r["Product ID"] > 0, r["Variation (en)"]) for r in rows] == [
+        (True, ""),
+        (True, "Beginner"),
+        (True, "Advanced"),
+        (True, ""),
+    ]
+    regular_row, beginner_row, advanced_row, dinner_row = rows
+    assert regular_row["Product category"] == "TIX"
+    assert regular_row["Sales channels"] == "Online shop, box"
+    assert regular_row["This product can only be bought using a voucher."] == "Yes"
+    assert regular_row["Allow product to be canceled or changed"] == ""
+    assert regular_row["Original price"] == Decimal("300.00")
+    assert regular_row["Check-in text"] == "Wristband"
+    assert beginner_row["Sales channels"] == "Online shop"
+    assert (
+        beginner_row[
+            "This product will only be shown if a voucher matching the product is redeemed."
+        ]
+        == "Yes"
+    )
+    assert beginner_row["Require a valid membership"] == "Yes"
+    assert advanced_row["Sales channels"] == "box"
+    assert advanced_row["Available from"] == "2026-01-10 10:00"
+    assert dinner_row["Sales channels"] == "Online shop"
+    # A second file adds only the channels the organizer lacks, after those it has.
+    again = copy.deepcopy(sample)
+    again["event"]["slug"] = "sampleconf-2"
+    again["event"]["items"][0]["sales_channels"] = ["web", "resale"]
+    assert import_json(store, "pretixshop", write(tmp_path, again, "again.json")).exit_code == 0
+    with store.app_context():
+        session = get_session()
+        positions = session.execute(
+            select(SalesChannel.identifier, SalesChannel.position).order_by(SalesChannel.position)
+        ).all()
+        assert positions == [("web", 0), ("box", 1), ("resale", 2)]
 
 
 def test_add_ons_are_mapped_to_their_new_ticket(store):

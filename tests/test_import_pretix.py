@@ -17,6 +17,7 @@ from service.store.models import (
     GiftCardTransaction,
     Invoice,
     Item,
+    ItemCategory,
     ItemVariation,
     Membership,
     Order,
@@ -256,6 +257,35 @@ def test_deep_objects_are_as_pretix_answered(sqlite_app, pretix):
         limited = next(c for c in recorded("checkinlists") if not c["all_products"])
         stored = session.get(CheckinList, limited["id"])
         assert [i.id for i in stored.limit_products] == limited["limit_products"]
+
+
+def test_languages_waiting_list_end_and_category_kinds_are_kept(sqlite_app, pretix):
+    """What the product data and quota exports need beyond the objects: the event's
+    languages and its default one, when the waiting list ends, cross-selling categories."""
+    settings = pretix.data["events/sampleconf/settings.json"]
+    settings["waiting_list_auto_disable"] = "RELDATE/2/18:00:00/event__date_from/"
+    categories = pretix.data["events/sampleconf/categories.json"]["results"]
+    categories[0]["cross_selling_mode"] = "both"
+    assert run_import(sqlite_app, pretix).exit_code == 0
+    with sqlite_app.app_context():
+        session = get_session()
+        events = {e.slug: e for e in session.scalars(select(Event))}
+        assert (events["sampleconf"].locales, events["sampleconf"].locale) == (
+            settings["locales"],
+            settings["locale"],
+        )
+        assert events["sampleconf"].waiting_list_auto_disable == (
+            "RELDATE/2/18:00:00/event__date_from/"
+        )
+        assert events["workshopday"].locales == ["en"]
+        assert events["workshopday"].waiting_list_auto_disable is None
+        kinds = {c.id: c.cross_selling_mode for c in session.scalars(select(ItemCategory))}
+        assert kinds == {
+            c["id"]: "both" if c["id"] == categories[0]["id"] else None
+            for c in recorded("categories")
+        }
+        names = {c.id: c.name_i18n for c in session.scalars(select(ItemCategory))}
+        assert names[categories[1]["id"]] == categories[1]["name"]
 
 
 def test_import_again_updates_in_place(sqlite_app, pretix):

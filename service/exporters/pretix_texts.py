@@ -1,6 +1,6 @@
-"""Texts that pretix's order exports show instead of the store's codes: sales channels and
-payment providers by name, tax rules described, an event's check-in lists, and the buyer's
-page links."""
+"""Texts that pretix's exports show instead of the store's codes: sales channels and
+payment providers by name, tax rules and product categories described, an event's check-in
+lists, and the buyer's page links."""
 
 from decimal import Decimal
 
@@ -31,12 +31,34 @@ def payment_provider_name(code: str) -> str:
 
 
 def describe_tax_rule(
-    internal_name: str | None, name: str, rate: Decimal, price_includes_tax: bool
+    internal_name: str | None,
+    name: str,
+    rate: Decimal,
+    price_includes_tax: bool,
+    reverse_charge: bool = False,
 ) -> str:
     """As pretix's ``TaxRule.__str__``: "VAT 19 (incl. 19% VAT)", or without an internal
-    name just "incl. 19% VAT"; "plus" where prices are net."""
+    name just "incl. 19% VAT"; "plus" where prices are net; "(reverse charge enabled)" after
+    the rate where the rule applies EU reverse charge."""
     text = f"{'incl.' if price_includes_tax else 'plus'} {format_rate(rate)}% {name}"
+    if reverse_charge:
+        text += " (reverse charge enabled)"
     return f"{internal_name} ({text})" if internal_name else text
+
+
+# What pretix calls a category that is not a normal one, after its name.
+CATEGORY_KINDS = {
+    "both": "Normal + cross-selling category",
+    "only": "Cross-selling category",
+}
+
+
+def describe_category(name: str, internal_name: str | None, is_addon: bool, mode: str | None):
+    """As pretix's ``ItemCategory.__str__``: the internal name, else the name, followed by
+    the kind of category unless it is a normal one: "Extras (Add-on category)"."""
+    shown = internal_name or name
+    kind = "Add-on category" if is_addon else CATEGORY_KINDS.get(mode, mode)
+    return f"{shown} ({kind})" if kind else shown
 
 
 def tax_rule_texts(rules) -> dict[int, str]:

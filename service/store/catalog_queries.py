@@ -1,5 +1,5 @@
 """Reads shared by the exporters beyond the order list: streaming rows in any stable order,
-and an event's catalogue (categories, products, variations, quotas) with its sales.
+and an event's catalogue (categories, products, variations, quotas).
 
 ``iter_keyset`` keeps memory flat for row sets that are not walked by order date: payments by
 creation time, check-in list positions by name or code. The catalogue is small (tens of
@@ -10,7 +10,7 @@ from collections import defaultdict
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 
-from sqlalchemy import and_, func, or_, select
+from sqlalchemy import and_, or_, select
 from sqlalchemy.orm import Session
 from sqlalchemy.sql import Select
 
@@ -18,8 +18,6 @@ from .models import (
     Item,
     ItemCategory,
     ItemVariation,
-    Order,
-    OrderPosition,
     Quota,
     quota_items,
     quota_variations,
@@ -102,9 +100,6 @@ class Catalogue:
             for variation in self.variations.get(item.id, ()):
                 self.labels[item.id, variation.id] = f"{item.name} – {variation.value}"
 
-    def quota_names(self, item_id: int, variation_id: int | None) -> list[str]:
-        return sorted(q.name for q in self.quotas if q.covers(item_id, variation_id))
-
     def product_label(self, item_id: int, variation_id: int | None) -> str:
         """``Product – Variation`` as pretix prints a position's product."""
         return self.labels[item_id, variation_id]
@@ -168,35 +163,3 @@ def load_quotas(session: Session, event_id: int) -> list[QuotaInfo]:
     ):
         quotas[quota_id].variation_ids.add(variation_id)
     return list(quotas.values())
-
-
-def quota_sales(session: Session, event_id: int, statuses: Sequence[str]) -> dict:
-    """Non-canceled positions per (quota id, order status), counted in the database.
-
-    A position counts for a quota if its product is in the quota and, for a variation, the
-    variation is too; one position may count for several quotas.
-    """
-    in_quota_variations = (
-        select(quota_variations.c.variation_id)
-        .where(quota_variations.c.quota_id == quota_items.c.quota_id)
-        .correlate(quota_items)
-    )
-    rows = session.execute(
-        select(quota_items.c.quota_id, Order.status, func.count(OrderPosition.id))
-        .select_from(quota_items)
-        .join(Quota, Quota.id == quota_items.c.quota_id)
-        .join(OrderPosition, OrderPosition.item_id == quota_items.c.item_id)
-        .join(Order, Order.id == OrderPosition.order_id)
-        .where(
-            Quota.event_id == event_id,
-            Order.event_id == event_id,
-            Order.status.in_(list(statuses)),
-            OrderPosition.canceled.is_(False),
-            or_(
-                OrderPosition.variation_id.is_(None),
-                OrderPosition.variation_id.in_(in_quota_variations),
-            ),
-        )
-        .group_by(quota_items.c.quota_id, Order.status)
-    )
-    return {(quota_id, status): count for quota_id, status, count in rows}

@@ -353,6 +353,8 @@ def _get_or_create_event(session: Session, organizer: Organizer, slug: str) -> E
             presale_end=PRESALE_END,
             location=LOCATION,
             live=True,
+            locales=["en", "de"],
+            locale="en",
         )
         session.add(event)
         session.flush()
@@ -370,10 +372,13 @@ def _ensure_catalogue(session: Session, event: Event) -> Catalogue:
 
 
 def _create_catalogue(session: Session, event_id: int) -> None:
-    tickets = ItemCategory(event_id=event_id, name="Tickets", position=1)
+    tickets = ItemCategory(
+        event_id=event_id, name="Tickets", name_i18n={"en": "Tickets", "de": "Tickets"}, position=1
+    )
     extras = ItemCategory(
         event_id=event_id,
         name="Extras",
+        name_i18n={"en": "Extras", "de": "Extras"},
         description="Add these to a ticket.",
         position=2,
         is_addon=True,
@@ -437,6 +442,7 @@ def _create_products(
     products = [
         Item(
             name="Regular ticket",
+            name_i18n={"en": "Regular ticket", "de": "Normales Ticket"},
             internal_name="REG",
             default_price=Decimal("250.00"),
             max_per_order=10,
@@ -444,30 +450,51 @@ def _create_products(
         ),
         Item(
             name="Workshop ticket",
+            name_i18n={"en": "Workshop ticket", "de": "Workshop-Ticket"},
             default_price=Decimal("100.00"),
             variations=[
-                ItemVariation(value="Beginner", default_price=Decimal("100.00"), position=1),
-                ItemVariation(value="Advanced", default_price=Decimal("150.00"), position=2),
+                ItemVariation(
+                    value="Beginner",
+                    value_i18n={"en": "Beginner", "de": "Einsteiger"},
+                    default_price=Decimal("100.00"),
+                    position=1,
+                ),
+                ItemVariation(
+                    value="Advanced",
+                    value_i18n={"en": "Advanced", "de": "Fortgeschrittene"},
+                    default_price=Decimal("150.00"),
+                    position=2,
+                ),
             ],
             **ticket,
         ),
         Item(
             name="Conference dinner",
+            name_i18n={"en": "Conference dinner", "de": "Konferenz-Dinner"},
             description="Three courses at the venue on the first evening.",
             default_price=Decimal("49.90"),
             category_id=extras.id,
+            # Sold online only, no ticket of its own, no waiting list.
+            all_sales_channels=False,
+            limit_sales_channels=["web"],
+            generate_tickets=False,
+            allow_waitinglist=False,
             **vat_19,
         ),
         Item(
             name="T-shirt",
+            name_i18n={"en": "T-shirt", "de": "T-Shirt"},
             default_price=Decimal("25.00"),
             category_id=extras.id,
+            generate_tickets=False,
             variations=[ItemVariation(value=size, position=n) for n, size in enumerate("SML", 1)],
             **vat_7,
         ),
         Item(
             name="Early bird ticket",
+            name_i18n={"en": "Early bird ticket", "de": "Frühbucher-Ticket"},
             default_price=Decimal("199.00"),
+            original_price=Decimal("250.00"),
             active=False,
             available_until=datetime(2027, 1, 31, 23, 0),
             **ticket,

@@ -32,6 +32,7 @@ from .pretix_fetch import FetchedEvent
 from .pretix_values import Obj
 
 FROM_SETTINGS = ("name", "", "zipcode", "city", "state", "country", "tax_id", "vat_id")
+CROSS_SELLING_MODES = ("both", "only")
 QUESTION_TYPES = ("N", "S", "T", "B", "C", "M", "F", "D", "H", "W", "CC", "TEL")
 
 
@@ -119,6 +120,10 @@ def write_event(ctx: Context, fetched: FetchedEvent, endpoint: str) -> EventStat
         "all_sales_channels": o.bool("all_sales_channels", optional=True, default=True),
         "limit_sales_channels": o.json("limit_sales_channels", list),
         "locales": settings.json("locales", list),
+        "locale": settings.str("locale", optional=True, limit=16),
+        "waiting_list_auto_disable": settings.str(
+            "waiting_list_auto_disable", optional=True, limit=100
+        ),
     }
     if row["slug"] != fetched.slug:
         o.refuse("slug", f"{row['slug']!r} answered for {fetched.slug!r}")
@@ -147,6 +152,9 @@ def write_catalogue(ctx: Context, event: FetchedEvent, state: EventState) -> Non
                 "description": o.text("description", state.locale),
                 "position": o.int("position", optional=True) or 0,
                 "is_addon": o.bool("is_addon", optional=True),
+                "cross_selling_mode": o.choice(
+                    "cross_selling_mode", CROSS_SELLING_MODES, optional=True
+                ),
             }
         )
     ctx.writer.upsert(ItemCategory, categories)

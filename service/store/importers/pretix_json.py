@@ -49,6 +49,7 @@ from ..models import (
     Question,
     QuestionAnswer,
     Quota,
+    SalesChannel,
     TaxRule,
     quota_items,
     quota_variations,
@@ -67,10 +68,14 @@ REFUND_STATES = ("created", "transit", "external", "done", "failed", "canceled")
 CHECKIN_TYPES = ("entry", "exit")
 # pretix writes ``str(None)`` for a missing phone number or internal product name.
 PRETIX_NONE = "None"
+# pretix's own sales channel, and its name; others the file names are labelled with their
+# identifier.
+WEB_CHANNEL, WEB_CHANNEL_LABEL = "web", "Online shop"
 
 # Tables in the order their foreign keys need; all get explicit ids.
 MODELS = (
     Organizer,
+    SalesChannel,
     Event,
     TaxRule,
     ItemCategory,
@@ -199,6 +204,23 @@ def day(value):
 
 optional_integer = optional(integer)
 optional_timestamp = optional(timestamp)
+_channel_text = text_of(SalesChannel.identifier)
+
+
+def channels(value):
+    """The identifiers of the sales channels a product may be sold on."""
+    if not isinstance(value, list):
+        raise _Invalid(f"expected a list of sales channels, got {_kind(value)}")
+    return [_channel_text(identifier) for identifier in value]
+
+
+def meta_data(value):
+    """Meta data as pretix writes it: property name -> value, both strings."""
+    if value is None:
+        return None
+    if not isinstance(value, dict) or not all(isinstance(v, str) for v in value.values()):
+        raise _Invalid(f"expected an object of texts, got {_kind(value)}")
+    return value
 
 
 def included_tax(gross: Decimal, rate: Decimal) -> Decimal:
@@ -293,6 +315,33 @@ CATEGORY = {
     "name": _must(text_of(ItemCategory.name)),
     "description": _must(blank_text_of(ItemCategory.description)),
     "position": _must(integer),
+    "internal_name": (text_of(ItemCategory.internal_name), None),
+}
+# Keys of products and variations that older pretix versions do not write, with pretix's
+# defaults for them.
+ITEM_SETTINGS = {
+    "sales_channels": (channels, None),
+    "require_voucher": (boolean, False),
+    "hide_without_voucher": (boolean, False),
+    "allow_cancel": (boolean, True),
+    "require_bundling": (boolean, False),
+    "checkin_attention": (boolean, False),
+    "checkin_text": (text_of(Item.checkin_text), None),
+    "original_price": (optional(money), None),
+    "issue_giftcard": (boolean, False),
+    "meta_data": (meta_data, None),
+    "require_membership": (boolean, False),
+}
+VARIATION_SETTINGS = {
+    "sales_channels": (channels, None),
+    "checkin_attention": (boolean, False),
+    "checkin_text": (text_of(ItemVariation.checkin_text), None),
+    "require_approval": (boolean, False),
+    "require_membership": (boolean, False),
+    "available_from": (optional_timestamp, None),
+    "available_until": (optional_timestamp, None),
+    "hide_without_voucher": (boolean, False),
+    "meta_data": (meta_data, None),
 }
 ITEM = {
     "id": _must(integer),
@@ -312,6 +361,7 @@ ITEM = {
     "min_per_order": _must(optional_integer),
     "max_per_order": _must(optional_integer),
     "variations": _must(_keep),
+    **ITEM_SETTINGS,
 }
 VARIATION = {
     "id": _must(integer),
@@ -320,6 +370,7 @@ VARIATION = {
     "name": _must(text_of(ItemVariation.value)),
     "description": _must(blank_text_of(ItemVariation.description)),
     "position": _must(integer),
+    **VARIATION_SETTINGS,
 }
 QUESTION = {
     "id": _must(integer),
@@ -457,7 +508,13 @@ class _Absent:
     """Which of the values pretix's file may lack were absent anywhere in it."""
 
     # In the order they are listed; the first ones pretix's file never carries.
-    ALWAYS = ("invoice addresses", "tax rules' internal names and whether prices include tax")
+    ALWAYS = (
+        "invoice addresses",
+        "tax rules' internal names and whether prices include tax",
+        "the events' languages and product names in each",
+        "add-on categories",
+        "products' free price, ticket, waiting list, approval and hidden-membership settings",
+    )
     KINDS = (
         "payments",
         "refunds",
@@ -529,6 +586,10 @@ class JsonImport:
         self.order_batches: list[_Rows] = []
         self.event_slugs: list[str] = []
         self.events = self._events()
+        # Sales channels the file names, in the order it names them, and those the
+        # organizer has already.
+        self.channels: dict[str, None] = {}
+        self.known_channels: set[str] = set()
 
     def _events(self) -> list[tuple[str, dict]]:
         """The event objects of the file, each with the path that names it in messages."""
@@ -561,8 +622,45 @@ class JsonImport:
             select(Organizer).where(Organizer.slug == self.organizer_slug)
         )
         organizer_id = self._organizer_id()
+        if self.organizer is not None:
+            self.known_channels = set(
+                self.session.scalars(
+                    select(SalesChannel.identifier).where(SalesChannel.organizer_id == organizer_id)
+                )
+            )
         for where, event in self.events:
             self._check_event(event, where, organizer_id, progress)
+        self._add_sales_channels(organizer_id)
+
+    def name_channels(self, identifiers) -> None:
+        """Sales channels the file names (for products, variations and orders)."""
+        for identifier in identifiers:
+            self.channels.setdefault(identifier, None)
+
+    def _add_sales_channels(self, organizer_id: int) -> None:
+        """The channels the file names that the organizer lacks: pretix's online shop
+        first, as pretix places it, then the others labelled with their identifier."""
+        new = [c for c in self.channels if c not in self.known_channels]
+        new.sort(key=lambda identifier: identifier != WEB_CHANNEL)
+        first = 0
+        if self.known_channels:
+            first = 1 + self.session.scalar(
+                select(func.max(SalesChannel.position)).where(
+                    SalesChannel.organizer_id == organizer_id
+                )
+            )
+        for position, identifier in enumerate(new, first):
+            web = identifier == WEB_CHANNEL
+            self.catalogue.tables[SalesChannel].append(
+                {
+                    "id": self.ids.take(SalesChannel),
+                    "organizer_id": organizer_id,
+                    "identifier": identifier,
+                    "type": "web" if web else "api",
+                    "label": WEB_CHANNEL_LABEL if web else identifier,
+                    "position": position,
+                }
+            )
 
     def _organizer_id(self) -> int:
         if self.organizer is not None:
@@ -775,6 +873,17 @@ class _Catalogue:
             raise ImportRefused(where, f"duplicate {what} id {file_id}")
         return self.job.ids.take(model)
 
+    def _settings(self, values: dict, keys: dict) -> dict:
+        """A product's or variation's settings as store columns. The file lists the sales
+        channels it may be sold on: the store keeps them as a limit (the same channels,
+        whether pretix had them all or some), and the organizer gets those it lacks."""
+        row = {key: values[key] for key in keys if key != "sales_channels"}
+        listed = values["sales_channels"]
+        row["all_sales_channels"] = listed is None
+        row["limit_sales_channels"] = listed
+        self.job.name_channels(listed or ())
+        return row
+
     def _categories(self, categories: list) -> None:
         for index, source in enumerate(categories):
             where = f"{self.where}.categories[{index}]"
@@ -790,6 +899,7 @@ class _Catalogue:
                     "name": category["name"],
                     "description": category["description"],
                     "position": category["position"],
+                    "internal_name": category["internal_name"],
                 }
             )
 
@@ -820,6 +930,7 @@ class _Catalogue:
                 "available_until": item["available_until"],
                 "min_per_order": item["min_per_order"],
                 "max_per_order": item["max_per_order"],
+                **self._settings(item, ITEM_SETTINGS),
             }
             self.items[item["id"]] = row
             self.rows.tables[Item].append(row)
@@ -840,6 +951,7 @@ class _Catalogue:
             "default_price": variation["price"],
             "active": variation["active"],
             "position": variation["position"],
+            **self._settings(variation, VARIATION_SETTINGS),
         }
         self.variations[variation["id"]] = {"row": row, "item": item_file_id}
         self.rows.tables[ItemVariation].append(row)
@@ -971,6 +1083,7 @@ class _OrderReader:
                 "secret": order["secret"] or "",
             }
         )
+        self.job.name_channels((order["sales_channel"],))
         self.batch.orders += 1
         for key, kind in (
             ("secret", "order secrets (order links)"),

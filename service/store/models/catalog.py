@@ -32,6 +32,8 @@ class TaxRule(Base):
 
 
 class ItemCategory(Base):
+    """A group of products; ``name`` in the event's language, ``name_i18n`` every one's."""
+
     __tablename__ = "item_categories"
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -42,6 +44,8 @@ class ItemCategory(Base):
     is_addon: Mapped[bool] = mapped_column(default=False)
     name_i18n: Mapped[dict | None] = mapped_column(Json)
     internal_name: Mapped[str | None] = mapped_column(String(255))
+    # pretix's cross-selling mode: null (a normal category), "both" or "only".
+    cross_selling_mode: Mapped[str | None] = mapped_column(String(5))
 
 
 class Item(Base):

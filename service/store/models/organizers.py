@@ -61,7 +61,13 @@ class Event(Base):
     invoice_from_country: Mapped[str] = mapped_column(String(2), default="", server_default="")
     invoice_from_tax_id: Mapped[str] = mapped_column(String(190), default="", server_default="")
     invoice_from_vat_id: Mapped[str] = mapped_column(String(190), default="", server_default="")
+    # The languages the shop offers, in pretix's order, and its default one (the language
+    # pretix writes an event's exports in; null: English).
     locales: Mapped[list | None] = mapped_column(Json)
+    locale: Mapped[str | None] = mapped_column(String(16))
+    # pretix's setting as its API writes it: an ISO date and time or a relative date
+    # (``RELDATE/…``) after which the waiting list no longer holds back quota.
+    waiting_list_auto_disable: Mapped[str | None] = mapped_column(String(100))
 
     organizer: Mapped[Organizer] = relationship(back_populates="events")
 
