@@ -19,6 +19,7 @@ from service.exporters.base import ExportScope
 from service.exporters.orderlist import OrderListExporter
 from service.store import create_all, get_engine, get_session
 from service.store.models import (
+    Checkin,
     CheckinList,
     Event,
     Item,
@@ -111,12 +112,12 @@ def _sampleconf(session, organizer) -> dict:
         )
     ]
     session.add_all([item, *questions])
-    session.add_all(
-        [
-            CheckinList(event_id=event.id, name="Main entrance", all_products=True),
-            CheckinList(event_id=event.id, name="Workshops", all_products=False),
-        ]
-    )
+    lists = [
+        CheckinList(event_id=event.id, name="Workshops", all_products=False),
+        CheckinList(event_id=event.id, name="Main entrance", all_products=True),
+        CheckinList(event_id=event.id, name="VIP lounge", all_products=True),
+    ]
+    session.add_all(lists)
     session.flush()
     order = Order(
         event_id=event.id,
@@ -175,6 +176,26 @@ def _sampleconf(session, organizer) -> dict:
     session.flush()
     first = session.scalar(select(OrderPosition).where(OrderPosition.positionid == 1))
     session.add(QuestionAnswer(position_id=first.id, question_id=questions[0].id, answer="vegan"))
+    # pretix's "Check-in lists": the lists of successful entries, each once, by name; not
+    # the exit, the failed scan, nor the lists the position was never let in on.
+    workshops, entrance, lounge = lists
+    for list_, kind, successful, hour in (
+        (workshops, "entry", True, 9),
+        (entrance, "entry", True, 8),
+        (entrance, "exit", True, 12),
+        (entrance, "entry", True, 13),
+        (lounge, "entry", False, 14),
+        (lounge, "exit", True, 15),
+    ):
+        session.add(
+            Checkin(
+                list_id=list_.id,
+                position_id=first.id,
+                datetime=datetime(2027, 6, 15, hour, 0),
+                type=kind,
+                successful=successful,
+            )
+        )
     return {"item": item.id}
 
 
@@ -309,8 +330,8 @@ def test_positions_row_bytes_are_pretixs(shop, tmp_path):
         '"vegan","","",'
         + '"",'
         * 8  # invoice address
-        + '"Online shop","en","No","","Main entrance",'
-        f'"{providers}","{link}",0'
+        + '"Online shop","en","No","","Main entrance, Workshops",'
+        f'"{providers}","{link}",3'
     )
     assert row.decode("utf-8") == expected
 
@@ -337,4 +358,4 @@ def test_without_a_shop_url_the_links_are_empty(shop, tmp_path):
     finally:
         app.config["SHOP_URL"] = SHOP_URL
     assert orders[1].endswith(b',""')
-    assert positions[1].endswith(b',"",0')
+    assert positions[1].endswith(b',"",3')

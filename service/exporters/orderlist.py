@@ -26,8 +26,8 @@ from .base import MultiSheetListExporter
 from .base_types import Cents, Rates, Table, format_rate
 from .localtime import EventClock
 from .pretix_texts import (
+    CheckedInLists,
     ShopLinks,
-    checkin_list_texts,
     payment_provider_name,
     sales_channel_name,
     tax_rule_texts,
@@ -470,11 +470,12 @@ class OrderListExporter(MultiSheetListExporter):
 
     def _position_batches(self, form, flt, layout: LinesLayout) -> Iterator[list[Sequence]]:
         """Each batch of positions, column by column, like ``_order_batches``: the order's
-        columns, add-on parent, check-ins, answers and payments come with each position."""
+        columns, add-on parent, check-ins and their lists, answers and payments come with
+        each position."""
         clock = self._clock()
         items, variations = queries.product_names(self.session, flt.event_ids)
         rules = tax_rule_texts(queries.tax_rules_of(self.session, flt.event_ids))
-        lists = checkin_list_texts(queries.checkin_lists_of(self.session, flt.event_ids))
+        lists = CheckedInLists(queries.checkin_list_names(self.session, flt.event_ids))
         provider_text = ProviderText(layout.providers)
         conditions = self._position_conditions(form)
         batch_rows = writers.CSV_BATCH_ROWS
@@ -528,7 +529,7 @@ class OrderListExporter(MultiSheetListExporter):
                 lines["locale"],
                 list(map(yes_no, lines["email_known_to_work"])),
                 lines["customer_identifier"],
-                list(map(lists.get, event_ids)),
+                list(map(lists, lines["checkin_lists"])),
                 provider_text.column(paid, rows),
                 list(
                     map(

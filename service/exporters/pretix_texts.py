@@ -1,6 +1,6 @@
 """Texts that pretix's exports show instead of the store's codes: sales channels and
-payment providers by name, tax rules and product categories described, an event's check-in
-lists, and the buyer's page links."""
+payment providers by name, tax rules and product categories described, the check-in lists a
+position was let in on, and the buyer's page links."""
 
 from decimal import Decimal
 
@@ -66,14 +66,22 @@ def tax_rule_texts(rules) -> dict[int, str]:
     return {rule[0]: describe_tax_rule(*rule[1:]) for rule in rules}
 
 
-def checkin_list_texts(lists) -> dict[int, str]:
-    """Event id → the names of its check-in lists that admit every product, comma-joined.
-    (Lists limited to some products are left out: the store does not record which.)"""
-    names: dict[int, list[str]] = {}
-    for event_id, name, all_products in lists:
-        if all_products:
-            names.setdefault(event_id, []).append(name)
-    return {event_id: ", ".join(found) for event_id, found in names.items()}
+class CheckedInLists:
+    """pretix's "Check-in lists" cell of a position: the names of the lists it was let in on
+    (successful entry scans), each once, sorted, comma-joined; from the comma-joined ids
+    the store gives per position, memoised: few positions differ in their lists."""
+
+    def __init__(self, names: dict[int, str]) -> None:
+        self.names = names
+        self.texts: dict[str | None, str] = {None: ""}
+
+    def __call__(self, ids: str | None) -> str:
+        text = self.texts.get(ids)
+        if text is None:
+            found = {self.names.get(int(i), "") for i in ids.split(",")}
+            text = ", ".join(sorted(found))
+            self.texts[ids] = text
+        return text
 
 
 class ShopLinks:

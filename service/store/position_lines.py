@@ -1,16 +1,16 @@
 """Positions with everything the positions sheet shows beside them, in one streamed query.
 
 Each position comes with its order's columns, the number of the position it is an add-on
-to, its successful entry scans, its answers (a column per question) and how many paid
-payments each provider took for its order. Nothing is looked up per chunk or grouped in
-Python; the rows arrive through a server-side cursor, a batch at a time, in the sheet's
-order (orders by date, then position number).
+to, its successful entry scans and their lists, its answers (a column per question) and how
+many paid payments each provider took for its order. Nothing is looked up per chunk or
+grouped in Python; the rows arrive through a server-side cursor, a batch at a time, in the
+sheet's order (orders by date, then position number).
 """
 
 from collections.abc import Iterator
 from dataclasses import dataclass
 
-from sqlalchemy import and_, case, func, select
+from sqlalchemy import Integer, String, and_, case, cast, func, select
 from sqlalchemy.orm import Session, aliased
 
 from .models import Checkin, Order, OrderPosition, QuestionAnswer, answer_options
@@ -48,16 +48,31 @@ class LinesLayout:
         return paid_labels(self.providers)
 
 
-def _per_position(model, orders: ExportedOrders, columns: list, *conditions):
-    """``columns`` aggregated over ``model``'s rows per position of ``orders``."""
-    query = (
-        select(model.position_id, *columns)
-        .join(OrderPosition, model.position_id == OrderPosition.id)
+def _entries(orders: ExportedOrders):
+    """Per position with successful entry scans: how many (``count``) and the lists they
+    were on, each list once, as comma-joined ids (``lists``); from one pass over the scans,
+    grouped by position and list first."""
+    per_list = (
+        select(Checkin.position_id, Checkin.list_id, func.count().label("scans"))
+        .join(OrderPosition, Checkin.position_id == OrderPosition.id)
         .join(Order, OrderPosition.order_id == Order.id)
-        .where(*orders.lines_of(OrderPosition), *conditions)
-        .group_by(model.position_id)
+        .where(
+            *orders.lines_of(OrderPosition),
+            Checkin.successful.is_(True),
+            Checkin.type == "entry",
+        )
+        .group_by(Checkin.position_id, Checkin.list_id)
+        .subquery()
     )
-    return query.subquery()
+    return (
+        select(
+            per_list.c.position_id,
+            cast(func.sum(per_list.c.scans), Integer).label("count"),
+            func.aggregate_strings(cast(per_list.c.list_id, String), ",").label("lists"),
+        )
+        .group_by(per_list.c.position_id)
+        .subquery()
+    )
 
 
 def _answer_column(question, label: str):
@@ -98,19 +113,14 @@ def positions_with_orders(
 ) -> Iterator[dict[str, tuple]]:
     """The positions of the filtered orders that meet ``line_conditions``, by order (datetime,
     id) and position number, up to ``batch_rows`` at a time, each batch as columns by label:
-    ``ORDER_COLUMNS`` and ``LINE_COLUMNS`` by their names, ``addon_to``, ``checkins``, then
-    the answers and payment counts of ``layout``."""
+    ``ORDER_COLUMNS`` and ``LINE_COLUMNS`` by their names, ``addon_to``, ``checkins`` (the
+    successful entry scans), ``checkin_lists`` (their lists' ids), then the answers and
+    payment counts of ``layout``."""
     orders = ExportedOrders.of(session, flt)
     if not orders.count:
         return
     parent = aliased(OrderPosition)
-    checkins = _per_position(
-        Checkin,
-        orders,
-        [func.count().label("count")],
-        Checkin.successful.is_(True),
-        Checkin.type == "entry",
-    )
+    checkins = _entries(orders)
     payments = paid_payments(orders, layout.providers)
     query = (
         select(
@@ -118,6 +128,7 @@ def positions_with_orders(
             *LINE_COLUMNS,
             parent.positionid.label("addon_to"),
             func.coalesce(checkins.c.count, 0).label("checkins"),
+            checkins.c.lists.label("checkin_lists"),
             *(func.coalesce(payments.c[name], 0).label(name) for name in layout.took_payment),
         )
         .select_from(OrderPosition)

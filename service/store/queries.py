@@ -418,9 +418,10 @@ def tax_rules_of(session: Session, event_ids: list[int]) -> list:
     ).all()
 
 
-def checkin_lists_of(session: Session, event_ids: list[int]) -> list:
-    return session.execute(
-        select(CheckinList.event_id, CheckinList.name, CheckinList.all_products)
-        .where(CheckinList.event_id.in_(event_ids))
-        .order_by(CheckinList.event_id, CheckinList.id)
-    ).all()
+def checkin_list_names(session: Session, event_ids: list[int]) -> dict[int, str]:
+    """List id → name, of the events' check-in lists."""
+    return dict(
+        session.execute(
+            select(CheckinList.id, CheckinList.name).where(CheckinList.event_id.in_(event_ids))
+        ).all()
+    )
