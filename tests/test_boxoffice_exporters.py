@@ -9,14 +9,6 @@ from zoneinfo import ZoneInfo
 from .recorded_exports import csv_rows, header_of, recording, run_export
 
 BERLIN = ZoneInfo("Europe/Berlin")
-ERRORS = {
-    "canceled": "Order canceled",
-    "invalid": "Unknown ticket",
-    "unpaid": "Ticket not paid",
-    "rules": "Forbidden by custom rule",
-    "already_redeemed": "Ticket already used",
-    "product": "Ticket type not allowed here",
-}
 
 
 def local(text: str | None) -> datetime | None:
@@ -27,116 +19,6 @@ def local(text: str | None) -> datetime | None:
 
 def yes_no(value) -> str:
     return "Yes" if value else "No"
-
-
-def positions_by_id() -> dict[int, dict]:
-    found = {}
-    for order in recording("events/sampleconf/orders_include_canceled.json"):
-        for position in order["positions"]:
-            found[position["id"]] = {**position, "order": order}
-    return found
-
-
-def test_checkinlog_lists_every_scan_in_time_order(pretix_shop):
-    body = {"_format": "default", "items": [1, 2, 3], "successful_only": False}
-    name, data = run_export(pretix_shop, "checkinlog", body)
-    assert name == "sampleconf_checkinlog.csv"
-    header, *rows = csv_rows(data)
-    assert header == header_of("checkinlog", "event level")
-    positions = positions_by_id()
-    items = {i["id"]: i["name"]["en"] for i in recording("events/sampleconf/items.json")}
-    lists = {cl["id"]: cl["name"] for cl in recording("events/sampleconf/checkinlists.json")}
-    scans = sorted(
-        recording("events/sampleconf/checkins.json"), key=lambda s: (s["datetime"], s["id"])
-    )
-    expected = []
-    for scan in scans:
-        position = positions.get(scan["position"])
-        at, uploaded = local(scan["datetime"]), local(scan["created"])
-        expected.append(
-            [
-                at.strftime("%Y-%m-%d"),
-                at.strftime("%H:%M"),
-                lists[scan["list"]],
-                scan["type"].capitalize(),
-                position["order"]["code"] if position else "",
-                str(position["positionid"]) if position else "",
-                position["secret"] if position else "",
-                items[position["item"]] if position else "",
-                (position["attendee_name"] or position["order"]["invoice_address"]["name"] or "")
-                if position
-                else "",
-                "#1: Scanner 1 (Zebra TC21)" if scan["device"] == 1 else "",
-                "No",
-                "No",
-                yes_no(scan["auto_checked_in"]),
-                "",  # the gate: its name is not in pretix's API
-                "OK" if scan["successful"] else ERRORS[scan["error_reason"]],
-                scan["error_explanation"] or "",
-                uploaded.strftime("%Y-%m-%d"),
-                uploaded.strftime("%H:%M"),
-            ]
-        )
-    assert len(rows) == len(expected) == 157
-    # The gate's name is not in pretix's API: every column but the gate is compared.
-    assert [r[:13] + r[14:] for r in rows] == [e[:13] + e[14:] for e in expected]
-
-
-def test_checkinlog_filters_list_and_successful_scans(pretix_shop):
-    body = {"_format": "default", "items": [2], "list": 2, "successful_only": True}
-    _name, data = run_export(pretix_shop, "checkinlog", body)
-    _header, *rows = csv_rows(data)
-    positions = positions_by_id()
-    wanted = [
-        s
-        for s in recording("events/sampleconf/checkins.json")
-        if s["list"] == 2 and s["successful"] and positions[s["position"]]["item"] == 2
-    ]
-    assert len(rows) == len(wanted) > 0
-    assert {r[14] for r in rows} == {"OK"} and {r[2] for r in rows} == {"Workshops"}
-
-
-def test_checkinlistcodes_are_the_positions_the_list_admits(pretix_shop):
-    name, data = run_export(pretix_shop, "checkinlistcodes", {"_format": "default", "list": 2})
-    assert name == "sampleconf_checkin_Workshops.csv"
-    header, *rows = csv_rows(data)
-    assert header == header_of("checkinlistcodes", "event level")
-    variations = {
-        v["id"]: v["value"]["en"]
-        for i in recording("events/sampleconf/items.json")
-        for v in i["variations"]
-    }
-    admitted = sorted(
-        recording("events/sampleconf/checkinlist_2_positions.json"), key=lambda p: p["id"]
-    )
-    assert rows == [
-        [
-            p["secret"],
-            "Workshop ticket",
-            variations.get(p["variation"], ""),
-            yes_no(p["order__status"] == "p"),
-            "",
-            "",
-        ]
-        for p in admitted
-    ]
-
-
-def test_checkinlist_of_a_list_limited_to_products(pretix_shop):
-    body = {"_format": "default", "list": 2, "sort": "code"}
-    name, data = run_export(pretix_shop, "checkinlist", body)
-    assert name == "sampleconf_checkin_Workshops.csv"
-    header, *rows = csv_rows(data)
-    assert header == header_of("checkinlist", "event level")
-    admitted = recording("events/sampleconf/checkinlist_2_positions.json")
-    orders = {o["code"]: o for o in recording("events/sampleconf/orders.json")}
-    assert sorted(r[0] for r in rows) == sorted(p["order"] for p in admitted)
-    assert [r[0] for r in rows] == sorted(r[0] for r in rows)
-    for row in rows:
-        assert row[14] == orders[row[0]]["comment"]
-    by_secret = {p["secret"]: p for p in admitted}
-    codes = {r[0] for r in rows}
-    assert codes == {p["order"] for p in by_secret.values()}
 
 
 def test_waitinglist_at_both_levels(pretix_shop):

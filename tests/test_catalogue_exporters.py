@@ -1352,20 +1352,23 @@ def checkinlist_rows(
             ordered.strftime("%H:%M:%S"),
             yes_no(attention(position, order)),
             order.comment or "",
-            order.checkin_text or "",
+            "\n".join(t for t in (order.checkin_text, items[position.item_id].checkin_text) if t),
             *(
                 [seat.seat_guid, seat.name, seat.zone_name, seat.row_name, seat.seat_number]
                 if seat
                 else ["", "", "", "", ""]
             ),
             "Yes" if position.blocked else "",
-            short(store.local(event_id, position.valid_from)),
-            short(store.local(event_id, position.valid_until)),
-            position.street or "",
-            position.zipcode or "",
-            position.city or "",
-            position.country or "",
-            position.state or "",
+            # pretix formats the validity without converting it from UTC.
+            short(position.valid_from),
+            short(position.valid_until),
+            *(
+                [position.street, position.zipcode, position.city]
+                + [position.country, position.state]
+                if position.street or position.zipcode or position.city
+                else [order.invoice_street, order.invoice_zipcode, order.invoice_city]
+                + [order.invoice_country, order.invoice_state]
+            ),
         ]
         rows.append(row)
     return rows

@@ -12,22 +12,23 @@ checked in, "" everyone. Only successful scans count. ``sort`` by name (attendee
 parent ticket's attendee, else the invoice name, else the order code), by order code and
 position, or by order date newest first, each with the position id as tie-breaker.
 
-Names, emails and answers of an add-on fall back to its parent ticket's, as in pretix.
-Columns are pretix 2026.8's, in its order; times are pretix's short date-time text in the
-event's time zone; "Requires special attention" is the order's, product's or variation's;
-the address is the attendee's own.
+Names, emails and answers of an add-on fall back to its parent ticket's, as in pretix;
+answers read as pretix's ``format_answer_for_export`` writes them (``checkin_answers``).
+Columns are pretix 2026.8's, in its order. Check-in times are pretix's short date-time text
+in the event's time zone; the validity window is that text in UTC, since pretix formats it
+without converting it. "Requires special attention" is the order's, product's or
+variation's; "Check-in text" the order's and the product's, a line each; the address is the
+attendee's where it has a street, ZIP code or city, the invoice address otherwise.
 """
 
-from collections import defaultdict
 from collections.abc import Iterator
 from pathlib import Path
 
 from sqlalchemy import and_, case, func, or_, select
-from sqlalchemy.orm import aliased
 
 from ..store import queries
-from ..store.catalog_queries import SortKey, iter_keyset, load_catalogue
-from ..store.checkin_queries import admitted, lists_of_event
+from ..store.catalog_queries import iter_keyset, load_catalogue
+from ..store.checkin_queries import Parent, admitted, lists_of_event, position_order
 from ..store.models import (
     Checkin,
     CheckinList,
@@ -36,13 +37,13 @@ from ..store.models import (
     Order,
     OrderPosition,
     Question,
-    QuestionAnswer,
     Seat,
     Voucher,
 )
 from . import params, register
 from .base import ExportError, ExportFile, ListExporter, ProgressCallback
 from .base_types import Table
+from .checkin_answers import answers_of
 from .checkin_files import list_file_stem
 from .localtime import EventClock
 from .pretix_formats import short_datetime, yes_no
@@ -56,13 +57,28 @@ STATUS_LABELS = {
 }
 SORT_LABELS = {"name": "Attendee name", "code": "Order code", "order_datetime": "Order date"}
 
-Parent = aliased(OrderPosition)
 # pretix's ``require_checkin_attention``: the order's, the product's or the variation's.
 ATTENTION = or_(
     Order.checkin_attention.is_(True),
     Item.checkin_attention.is_(True),
     ItemVariation.checkin_attention.is_(True),
 )
+
+
+def address_cells(row) -> list[str]:
+    """The attendee's address where it has a street, ZIP code or city, else the invoice
+    address, as pretix picks one."""
+    if row.street or row.zipcode or row.city:
+        found = (row.street, row.zipcode, row.city, row.country, row.state)
+    else:
+        found = (
+            row.invoice_street,
+            row.invoice_zipcode,
+            row.invoice_city,
+            row.invoice_country,
+            row.invoice_state,
+        )
+    return [value or "" for value in found]
 
 
 @register
@@ -159,24 +175,6 @@ class CheckinListExporter(ListExporter):
             self.file_stem = list_file_stem(checkin_list.name)
         return super().write(form, path, progress)
 
-    @staticmethod
-    def _sort_keys(sort: str) -> list[SortKey]:
-        if sort == "code":
-            return [
-                SortKey(Order.code),
-                SortKey(OrderPosition.positionid),
-                SortKey(OrderPosition.id),
-            ]
-        if sort == "order_datetime":
-            return [SortKey(Order.datetime, descending=True), SortKey(OrderPosition.id)]
-        name = func.coalesce(
-            func.nullif(OrderPosition.attendee_name, ""),
-            func.nullif(Parent.attendee_name, ""),
-            func.nullif(Order.invoice_name, ""),
-            Order.code,
-        )
-        return [SortKey(name), SortKey(OrderPosition.id)]
-
     # The table -----------------------------------------------------------------------------
     def table(self, form: dict) -> Table:
         checkin_list = self.session.get(CheckinList, form["list"])
@@ -246,6 +244,7 @@ class CheckinListExporter(ListExporter):
                 Order.invoice_country,
                 Order.invoice_state,
                 Order.checkin_text,
+                Item.checkin_text.label("item_checkin_text"),
                 ATTENTION.label("attention"),
                 Voucher.code.label("voucher_code"),
                 Seat.seat_guid,
@@ -261,35 +260,18 @@ class CheckinListExporter(ListExporter):
             ).select_from(OrderPosition),
             scans,
         ).where(*conditions)
-        chunks = iter_keyset(self.session, query, self._sort_keys(form.get("sort") or "name"))
+        order = position_order(self.session, form.get("sort") or "name")
+        chunks = iter_keyset(self.session, query, order)
         return Table(columns, total, self._rows(chunks, checkin_list, form, questions))
-
-    def _answers(self, chunk, questions) -> dict[int, dict[int, str]]:
-        """Answers per position, an add-on's own answers over its parent ticket's."""
-        if not questions:
-            return {}
-        own_ids = {row.id for row in chunk}
-        parent_ids = {row.addon_to_id for row in chunk if row.addon_to_id}
-        given: dict[int, dict[int, str]] = defaultdict(dict)
-        for position_id, question_id, answer in self.session.execute(
-            select(
-                QuestionAnswer.position_id, QuestionAnswer.question_id, QuestionAnswer.answer
-            ).where(
-                queries.id_in(self.session, QuestionAnswer.position_id, own_ids | parent_ids),
-                QuestionAnswer.question_id.in_([q.id for q in questions]),
-            )
-        ):
-            given[position_id][question_id] = answer
-        return {
-            row.id: {**given.get(row.addon_to_id, {}), **given.get(row.id, {})} for row in chunk
-        }
 
     def _rows(self, chunks, checkin_list, form: dict, questions) -> Iterator[list]:
         event_id = self._event_id()
         clock = EventClock(self.scope.events)
         catalogue = load_catalogue(self.session, event_id)
         for chunk in chunks:
-            answers = self._answers(chunk, questions)
+            answers = answers_of(
+                self.session, [(r.id, r.addon_to_id) for r in chunk], [q.id for q in questions]
+            )
             for row in chunk:
                 ordered = clock.local(event_id, row.order_datetime)
                 row_cells = [
@@ -315,19 +297,15 @@ class CheckinListExporter(ListExporter):
                     ordered.strftime("%H:%M:%S"),
                     yes_no(row.attention),
                     row.comment or "",
-                    row.checkin_text or "",
+                    "\n".join(t for t in (row.checkin_text, row.item_checkin_text) if t),
                     row.seat_guid or "",
                     row.seat_name or "",
                     row.zone_name or "",
                     row.row_name or "",
                     row.seat_number or "",
                     "Yes" if row.blocked else "",
-                    short_datetime(clock.local_or_none(event_id, row.valid_from)),
-                    short_datetime(clock.local_or_none(event_id, row.valid_until)),
-                    row.street or "",
-                    row.zipcode or "",
-                    row.city or "",
-                    row.country or "",
-                    row.state or "",
+                    short_datetime(row.valid_from),
+                    short_datetime(row.valid_until),
+                    *address_cells(row),
                 ]
                 yield row_cells

@@ -1,11 +1,12 @@
 """``checkinlistcodes``, "Valid check-in codes": the ticket codes a check-in list accepts,
-for scanners to load before going offline, one row per admitted position in the order the
-tickets were created.
+for scanners to load before going offline, one row per admitted position.
 
-Admitted as for the check-in list export (``store.checkin_queries.admitted``); blocked
-tickets are left out, since no scan of them succeeds. "Paid" tells codes of pending orders
-(on lists that admit them) from paid ones; the validity window is in the event's time zone,
-in pretix's short date-time format.
+Admitted as for the check-in list export (``store.checkin_queries.admitted``), and in the
+order that export sorts by default, by attendee name: pretix's codes list shares its query
+and has no ``sort`` of its own. Blocked tickets are left out, since no scan of them
+succeeds. "Paid" tells codes of pending orders (on lists that admit them) from paid ones.
+The validity window is pretix's short date-time text in UTC: pretix formats it without
+converting it to the event's zone.
 """
 
 from collections.abc import Iterator
@@ -13,14 +14,13 @@ from pathlib import Path
 
 from sqlalchemy import func, select
 
-from ..store.catalog_queries import SortKey, iter_keyset
-from ..store.checkin_queries import admitted, lists_of_event
+from ..store.catalog_queries import iter_keyset
+from ..store.checkin_queries import Parent, admitted, lists_of_event, position_order
 from ..store.models import CheckinList, Item, ItemVariation, Order, OrderPosition
 from . import params, register
 from .base import ExportError, ExportFile, ListExporter, ProgressCallback
 from .base_types import Table
 from .checkin_files import list_file_stem
-from .localtime import EventClock
 from .pretix_formats import short_datetime, yes_no
 
 COLUMNS = ["Secret", "Product", "Variation", "Paid", "Valid from", "Valid until"]
@@ -61,8 +61,8 @@ class ValidCheckinCodesExporter(ListExporter):
 
     def table(self, form: dict) -> Table:
         conditions = [*admitted(self.checkin_list), OrderPosition.blocked.is_(None)]
-        joined = select(func.count()).select_from(OrderPosition).join(Order)
-        total = self.session.scalar(joined.where(*conditions))
+        counted = select(func.count()).select_from(OrderPosition).join(Order)
+        total = self.session.scalar(counted.where(*conditions))
         query = (
             select(
                 OrderPosition.id,
@@ -75,14 +75,14 @@ class ValidCheckinCodesExporter(ListExporter):
             )
             .select_from(OrderPosition)
             .join(Order, Order.id == OrderPosition.order_id)
+            .outerjoin(Parent, Parent.id == OrderPosition.addon_to_id)
             .where(*conditions)
         )
-        chunks = iter_keyset(self.session, query, [SortKey(OrderPosition.id)])
+        chunks = iter_keyset(self.session, query, position_order(self.session, "name"))
         return Table(COLUMNS, total, self._rows(chunks))
 
     def _rows(self, chunks) -> Iterator[list]:
         event_id = self._event_id()
-        clock = EventClock(self.scope.events)
         items = dict(
             self.session.execute(select(Item.id, Item.name).where(Item.event_id == event_id)).all()
         )
@@ -100,6 +100,6 @@ class ValidCheckinCodesExporter(ListExporter):
                     items.get(row.item_id, ""),
                     variations.get(row.variation_id, "") if row.variation_id else "",
                     yes_no(row.status == "p"),
-                    short_datetime(clock.local_or_none(event_id, row.valid_from)),
-                    short_datetime(clock.local_or_none(event_id, row.valid_until)),
+                    short_datetime(row.valid_from),
+                    short_datetime(row.valid_until),
                 ]

@@ -5,7 +5,8 @@ Filters as in pretix: one check-in list or all; products (a scan counts for the 
 its ticket, or, for a code the scanner could not match to a ticket, the product it named;
 choosing every product filters nothing, so such codes stay in); successful scans only; a
 date frame on the scan time, in the event's time zone. Dates and times are pretix's short
-formats in the event's time zone; "Upload date" is when the scan reached the server.
+formats in the event's time zone; "Upload date" is when the scan reached the server. The
+name is the attendee's, else the parent ticket's attendee's, else the invoice name.
 
 The store cannot always tell whether a scan was sent from offline mode (pretix's API does
 not say); pretix's own default for that is "no", and that is what such scans show.
@@ -16,7 +17,7 @@ from collections.abc import Iterator
 from sqlalchemy import func, or_, select
 
 from ..store.catalog_queries import SortKey, iter_keyset
-from ..store.checkin_queries import lists_of_event
+from ..store.checkin_queries import Parent, lists_of_event
 from ..store.models import Checkin, CheckinList, Device, Gate, Item, Order, OrderPosition
 from . import dateframes, params, register
 from .base import ListExporter
@@ -129,8 +130,10 @@ class CheckinLogExporter(ListExporter):
 
     @staticmethod
     def _joined(query):
-        return query.outerjoin(OrderPosition, OrderPosition.id == Checkin.position_id).outerjoin(
-            Order, Order.id == OrderPosition.order_id
+        return (
+            query.outerjoin(OrderPosition, OrderPosition.id == Checkin.position_id)
+            .outerjoin(Order, Order.id == OrderPosition.order_id)
+            .outerjoin(Parent, Parent.id == OrderPosition.addon_to_id)
         )
 
     def table(self, form: dict) -> Table:
@@ -160,6 +163,7 @@ class CheckinLogExporter(ListExporter):
                 OrderPosition.secret,
                 OrderPosition.item_id,
                 OrderPosition.attendee_name,
+                Parent.attendee_name.label("parent_name"),
                 Order.code,
                 Order.invoice_name,
             ).select_from(Checkin)
@@ -205,7 +209,9 @@ class CheckinLogExporter(ListExporter):
                     scan.positionid if has_position else "",
                     scan.raw_barcode or scan.secret or "",
                     items.get(item_id, "") if item_id else "",
-                    (scan.attendee_name or scan.invoice_name or "") if has_position else "",
+                    scan.attendee_name or scan.parent_name or scan.invoice_name or ""
+                    if has_position
+                    else "",
                     devices.get(scan.device_id, "") if scan.device_id else "",
                     yes_no(scan.force_sent),
                     yes_no(scan.forced),

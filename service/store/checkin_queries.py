@@ -1,9 +1,15 @@
 """Which positions a check-in list admits, shared by the exporters that list them (the
 check-in list and its valid codes), so that both agree with pretix's ``CheckinList``."""
 
-from sqlalchemy import and_, or_, select
+from sqlalchemy import and_, func, or_, select
+from sqlalchemy.orm import Session, aliased
 
+from .catalog_queries import SortKey
 from .models import CheckinList, Order, OrderPosition, checkin_list_items
+from .text_order import bytewise
+
+# The ticket an add-on belongs to: its attendee's name stands in for the add-on's.
+Parent = aliased(OrderPosition)
 
 
 def admitted(checkin_list: CheckinList) -> list:
@@ -39,3 +45,26 @@ def lists_of_event(session, event_id: int) -> list:
         .where(CheckinList.event_id == event_id)
         .order_by(CheckinList.id)
     ).all()
+
+
+def position_order(session: Session, sort: str) -> list[SortKey]:
+    """pretix's orders of a check-in list's positions (``Parent`` joined as the add-on's
+    ticket): by order code and position, by order date newest first, or (``name``, also
+    the only order of the valid codes list) by the attendee's name, else the parent
+    ticket's attendee, else the invoice name, else the order code, empty texts skipped;
+    ties by position id."""
+    if sort == "code":
+        return [
+            SortKey(bytewise(session, Order.code)),
+            SortKey(OrderPosition.positionid),
+            SortKey(OrderPosition.id),
+        ]
+    if sort == "order_datetime":
+        return [SortKey(Order.datetime, descending=True), SortKey(OrderPosition.id)]
+    name = func.coalesce(
+        func.nullif(OrderPosition.attendee_name, ""),
+        func.nullif(Parent.attendee_name, ""),
+        func.nullif(Order.invoice_name, ""),
+        Order.code,
+    )
+    return [SortKey(bytewise(session, name)), SortKey(OrderPosition.id)]
