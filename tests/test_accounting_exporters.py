@@ -1,9 +1,8 @@
-"""The accounting exporters (transactions, invoice data, tax split list, dekodi NREI, gift
-card lists) run through the API on the imported pretix recording: header rows as pretix
+"""The accounting exporters (transactions, invoice data, tax split list, dekodi NREI) run
+through the API on the imported pretix recording: header rows as pretix
 2026.8 wrote them, rows in pretix's order, cells as derived from the recording's JSON."""
 
 import json
-from collections import defaultdict
 from decimal import Decimal
 
 from .recorded_exports import csv_rows, header_of, recording, run_export
@@ -162,63 +161,3 @@ def test_dekodi_nrei(pretix_shop):
         assert record["Hdr"]["TGrossA"] == round(float(gross), 2)
         assert record["Hdr"]["DT"] == ("30" if invoice["is_cancellation"] else "10")
         assert len(record["InvcPstns"]) == len(invoice["lines"])
-
-
-def test_giftcardredemptionlist(pretix_shop):
-    name, data = run_export(pretix_shop, "giftcardredemptionlist", {"_format": "default"})
-    rows = csv_rows(data)
-    assert name == "sampleconf_giftcardredemptions.csv"
-    assert rows[0] == header_of("giftcardredemptionlist", "event level")
-    cards = {c["id"]: c["secret"] for c in recording("organizer/giftcards.json")}
-    expected = []
-    for order in recording(f"{EVENT}/orders_include_canceled.json"):
-        for kind, letter, sign, states in (
-            ("payments", "P", 1, ("confirmed", "refunded")),
-            ("refunds", "R", -1, ("done",)),
-        ):
-            for p in order[kind]:
-                if p["provider"] == "giftcard" and p["state"] in states:
-                    key = (order["code"], p["created"])
-                    expected.append((key, f"{order['code']}-{letter}-{p['local_id']}", sign, p))
-    expected.sort(key=lambda e: e[0])
-    assert [row[2] for row in rows[1:]] == [e[1] for e in expected]
-    for row, (_key, _id, sign, p) in zip(rows[1:], expected, strict=True):
-        assert _money(row[5]) == sign * _money(p["amount"])
-        if p.get("details", {}).get("gift_card"):
-            assert row[4] == cards[p["details"]["gift_card"]["id"]]
-        assert row[6] == "Big Events Ltd."
-
-
-def test_giftcardlist(pretix_shop):
-    name, data = run_export(pretix_shop, "giftcardlist", {"_format": "default"}, None)
-    rows = csv_rows(data)
-    assert name == "bigevents_giftcards.csv"
-    assert rows[0] == header_of("giftcardlist", "organizer level")
-    cards = sorted(recording("organizer/giftcards.json"), key=lambda c: (c["issuance"], c["id"]))
-    moves = recording("organizer/giftcard_transactions.json")
-    assert [row[0] for row in rows[1:]] == [c["secret"] for c in cards]
-    for row, card in zip(rows[1:], cards, strict=True):
-        value = sum(_money(t["value"]) for t in moves[str(card["id"])])
-        assert _money(row[6]) == value == _money(card["value"])
-        assert row[1] == ("Yes" if card["testmode"] else "No")
-
-
-def test_giftcardtransactionlist(pretix_shop):
-    name, data = run_export(pretix_shop, "giftcardtransactionlist", {"_format": "default"}, None)
-    rows = csv_rows(data)
-    assert name == "bigevents_giftcardtransactions.csv"
-    assert rows[0] == header_of("giftcardtransactionlist", "organizer level")
-    secrets = {c["id"]: c["secret"] for c in recording("organizer/giftcards.json")}
-    moves = sorted(
-        (
-            (t["datetime"], t["id"], card, t)
-            for card, ts in recording("organizer/giftcard_transactions.json").items()
-            for t in ts
-        ),
-    )
-    assert len(rows) - 1 == len(moves)
-    events = defaultdict(str, {"sampleconf": "SAMPLECONF", "workshopday": "WORKSHOPDAY"})
-    for row, (_dt, _id, card, t) in zip(rows[1:], moves, strict=True):
-        assert row[0] == secrets[int(card)]
-        assert _money(row[3]) == _money(t["value"])
-        assert row[5] == (f"{events[t['event']]}-{t['order']}" if t["order"] else "")

@@ -73,9 +73,10 @@ PROVIDER_NAMES = {
     "stripe": "Credit card via Stripe",
 }
 CANCELED_ATTENDEE = "left.before.the.event@example.org"
-# The organizer's event meta data properties with their defaults: a column each in eventdata.
+# The organizer's event meta data properties with their defaults: a column each in eventdata,
+# by name as pretix orders properties whose positions are left at the default.
 META_DEFAULTS = {"Venue type": "Hall", "Region": ""}
-META_NAMES = list(META_DEFAULTS)
+META_NAMES = sorted(META_DEFAULTS)
 
 
 def day(offset: int) -> date:
@@ -1547,7 +1548,7 @@ EVENT_COLUMNS = [
 def eventdata_rows(store: Store, slugs: set[str]) -> list[list]:
     events = sorted(
         (e for e in store.events.values() if e.slug in slugs),
-        key=lambda e: (e.date_from, e.name, e.id),
+        key=lambda e: (e.date_from, e.name, e.slug),
     )
     return [
         [
@@ -1562,8 +1563,8 @@ def eventdata_rows(store: Store, slugs: set[str]) -> list[list]:
             short(store.local(e.id, e.presale_start)),
             short(store.local(e.id, e.presale_end)),
             e.location or "",
-            e.geo_lat or "",
-            e.geo_lon or "",
+            float(e.geo_lat) if e.geo_lat else "",  # pretix's coordinates are floats
+            float(e.geo_lon) if e.geo_lon else "",
             e.comment or "",
             *({**META_DEFAULTS, **(e.meta_data or {})}[name] for name in META_NAMES),
         ]

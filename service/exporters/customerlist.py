@@ -1,22 +1,26 @@
 """``customerlist``, "Customer accounts": the organizer's customer accounts (sheet
-``customers``, by email as pretix lists them) and their memberships (sheet ``memberships``,
-by customer and start), as pretix's ``CustomerListExporter`` writes them.
+``customers``, by email, compared byte by byte) and their memberships (sheet
+``memberships``, latest end first, then latest start, then membership type, as pretix's
+``Membership`` orders them), as pretix's ``CustomerListExporter`` writes them.
 
-Organizer level only, behind pretix's customer permission. Dates are in the organizer's time
-zone (its first event's: the store keeps none of its own), in pretix's short formats; the
-language is named as pretix's English interface names it.
+Organizer level only, behind pretix's customer permission. Dates are in the zone pretix runs
+an organizer's export in, its first event's (the store keeps none for the organizer), in
+pretix's short formats; the language is named as pretix's English interface names it.
 """
 
 from collections.abc import Iterator
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import func, select
 
 from ..store.catalog_queries import SortKey, iter_keyset
 from ..store.models import Customer, Membership, MembershipType, Order, OrderPosition
+from ..store.text_order import bytewise
 from . import register
 from .base import MultiSheetListExporter
 from .base_types import Table
-from .localtime import in_zone, organizer_zone
+from .export_zone import export_timezone
+from .localtime import in_zone
 from .pretix_formats import short_date, short_time, yes_no
 
 CUSTOMER_COLUMNS = [
@@ -91,7 +95,7 @@ class CustomerListExporter(MultiSheetListExporter):
     sheets = (("customers", "Customer accounts"), ("memberships", "Memberships"))
 
     def table(self, sheet: str, form: dict) -> Table:
-        zone = organizer_zone(self.scope.events)
+        zone = ZoneInfo(export_timezone(self.scope))
         if sheet == "customers":
             return self._customers(zone)
         return self._memberships(zone)
@@ -100,7 +104,8 @@ class CustomerListExporter(MultiSheetListExporter):
         where = Customer.organizer_id == self.scope.organizer.id
         total = self.session.scalar(select(func.count()).select_from(Customer).where(where))
         query = select(Customer).where(where)
-        keys = [SortKey(func.coalesce(Customer.email, "")), SortKey(Customer.id)]
+        email = bytewise(self.session, func.coalesce(Customer.email, ""))
+        keys = [SortKey(email), SortKey(Customer.id)]
         chunks = iter_keyset(self.session, query, keys)
         return Table(CUSTOMER_COLUMNS, total, self._customer_rows(chunks, zone))
 
@@ -150,7 +155,13 @@ class CustomerListExporter(MultiSheetListExporter):
             .outerjoin(Order, Order.id == OrderPosition.order_id)
             .where(where)
         )
-        chunks = iter_keyset(self.session, query, [SortKey(Membership.id)])
+        keys = [
+            SortKey(Membership.date_end, descending=True),
+            SortKey(Membership.date_start, descending=True),
+            SortKey(Membership.membership_type_id),
+            SortKey(Membership.id),
+        ]
+        chunks = iter_keyset(self.session, query, keys)
         return Table(MEMBERSHIP_COLUMNS, total, self._membership_rows(chunks, zone))
 
     @staticmethod

@@ -6,12 +6,14 @@ Offered at organizer level only, taking ``events`` and ``all_events`` like preti
 registers it as a multi-event exporter); it shows event settings, not orders, so any token of
 the organizer may run it. pretix adds a column per event meta data property of the
 organizer, with the property's default where the event sets no value; those follow the fixed
-columns here too.
+columns here too, by name: pretix orders them by a position its API does not show, then by
+name, and a position left at its default leaves the name.
 """
 
 from sqlalchemy import select
 
 from ..store.models import EventMetaProperty
+from ..store.text_order import bytewise
 from . import register
 from .base import ListExporter
 from .base_types import Table
@@ -36,6 +38,12 @@ COLUMNS = [
 ]
 
 
+def coordinate(value) -> float | str:
+    """pretix keeps coordinates as floats and writes them as such (a number, unquoted in
+    CSV); none, or 0, is empty."""
+    return float(value) if value else ""
+
+
 @register
 class EventDataExporter(ListExporter):
     identifier = "eventdata"
@@ -50,12 +58,12 @@ class EventDataExporter(ListExporter):
     file_stem = "events"
 
     def table(self, form: dict) -> Table:
-        events = sorted(self.scope.events, key=lambda e: (e.date_from, e.name, e.id))
+        events = sorted(self.scope.events, key=lambda e: (e.date_from, e.name, e.slug))
         defaults = dict(
             self.session.execute(
                 select(EventMetaProperty.name, EventMetaProperty.default)
                 .where(EventMetaProperty.organizer_id == self.scope.organizer.id)
-                .order_by(EventMetaProperty.id)
+                .order_by(bytewise(self.session, EventMetaProperty.name), EventMetaProperty.id)
             ).all()
         )
         properties = list(defaults)
@@ -73,8 +81,8 @@ class EventDataExporter(ListExporter):
                 short_datetime(clock.local_or_none(event.id, event.presale_start)),
                 short_datetime(clock.local_or_none(event.id, event.presale_end)),
                 event.location or "",
-                event.geo_lat or "",
-                event.geo_lon or "",
+                coordinate(event.geo_lat),
+                coordinate(event.geo_lon),
                 event.comment or "",
                 *({**defaults, **(event.meta_data or {})}.get(name) or "" for name in properties),
             ]

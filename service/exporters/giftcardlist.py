@@ -3,7 +3,8 @@ at a moment (``date``, default now), as pretix's ``GiftcardListExporter`` lists 
 the order that created each card and that order's last invoice.
 
 As in pretix, left out ``testmode`` and ``state`` select every card; dates are shown in the
-time zone of the organizer's first event.
+time zone of the organizer's first event, as text (``2026-01-05``) like pretix writes them,
+in xlsx too; the value is a number.
 """
 
 from collections.abc import Iterator
@@ -19,6 +20,7 @@ from . import params, register
 from .base import ListExporter
 from .base_types import ExportError, Table
 from .export_zone import ZoneClock, export_timezone
+from .pretix_formats import short_date
 
 COLUMNS = [
     "Gift card code",
@@ -125,12 +127,12 @@ class GiftcardListExporter(ListExporter):
                 yield [
                     card.secret,
                     "Yes" if card.testmode else "No",
-                    clock.local(card.issuance).date(),
-                    clock.local(card.expires).date() if card.expires else "",
+                    short_date(clock.local(card.issuance)),
+                    short_date(clock.local(card.expires)) if card.expires else "",
                     card.conditions or "",
                     card.currency,
                     row.value_then,
                     f"{first[0].upper()}-{first[2]}" if first else "",
                     invoice[0] if invoice else "",
-                    invoice[1] if invoice else "",
+                    invoice[1].isoformat() if invoice else "",
                 ]

@@ -1,7 +1,8 @@
 """``giftcardredemptionlist``, "Gift card redemptions": the payments made with gift cards
 (confirmed or refunded) and the refunds onto them (done), by order code and time, as
 pretix's ``GiftcardRedemptionListExporter`` lists them. Refunds show a negative amount;
-"Issuer" names the organizer that issued the card."""
+"Issuer" names the organizer that issued the card; the date is text in the event's zone
+(``2026-01-05``), as pretix writes it, in xlsx too."""
 
 import heapq
 from collections.abc import Iterator
@@ -14,6 +15,7 @@ from . import register
 from .base import ListExporter
 from .base_types import Table
 from .localtime import EventClock
+from .pretix_formats import short_date
 
 COLUMNS = ["Event slug", "Order", "Payment ID", "Date", "Gift card code", "Amount", "Issuer"]
 
@@ -48,7 +50,7 @@ class GiftcardRedemptionListExporter(ListExporter):
                 clock.slug(row.event_id),
                 row.code,
                 f"{row.code}-{letter}-{row.local_id}",
-                clock.local(row.event_id, row.created).date(),
+                short_date(clock.local(row.event_id, row.created)),
                 row.secret or "",
                 row.amount * sign,
                 issuers.get(row.organizer_id, ""),

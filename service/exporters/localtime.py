@@ -57,13 +57,6 @@ class EventClock:
         return None if moment is None else self.local(event_id, moment).date()
 
 
-def organizer_zone(events) -> ZoneInfo:
-    """The time zone of an organizer-level export: the store keeps none for the organizer,
-    so that of its first event (by id), or UTC without events."""
-    first = min(events, key=lambda e: e.id, default=None)
-    return ZoneInfo(first.timezone if first is not None else "UTC")
-
-
 def in_zone(zone: ZoneInfo, moment: datetime | None) -> datetime | None:
     """A stored naive-UTC moment as naive wall-clock time in ``zone``."""
     if moment is None:

@@ -1,7 +1,9 @@
 """``reusablemedia``, "Reusable media": the organizer's wristbands, cards and barcodes, oldest
 first, as pretix's ``ReusableMediaExporter`` writes them: the tickets a medium carries as
-``ORDERCODE-position`` (comma-joined when several), its gift card by code, the expiry in the
-organizer's time zone (its first event's) in pretix's short date-time format.
+``ORDERCODE-position`` (comma-joined when several, canceled ones left out, by position
+number and id as pretix lists positions), its gift card by code, the expiry as pretix's
+short date-time text in UTC: pretix formats it with ``date_format``, which does not convert
+the database's UTC time to any zone.
 
 Organizer level only, behind pretix's reusable media permission.
 """
@@ -24,7 +26,6 @@ from ..store.queries import id_in
 from . import register
 from .base import ListExporter
 from .base_types import Table
-from .localtime import in_zone, organizer_zone
 from .pretix_formats import short_datetime, yes_no
 
 COLUMNS = [
@@ -83,14 +84,16 @@ class ReusableMediaExporter(ListExporter):
             select(media, Order.code, OrderPosition.positionid)
             .join(OrderPosition, OrderPosition.id == reusable_medium_positions.c.position_id)
             .join(Order, Order.id == OrderPosition.order_id)
-            .where(id_in(self.session, media, {row.id for row in chunk}))
-            .order_by(media, OrderPosition.id)
+            .where(
+                id_in(self.session, media, {row.id for row in chunk}),
+                OrderPosition.canceled.is_(False),
+            )
+            .order_by(media, OrderPosition.positionid, OrderPosition.id)
         ):
             found[medium_id].append(f"{code}-{positionid}")
         return {medium_id: ", ".join(tickets) for medium_id, tickets in found.items()}
 
     def _rows(self, chunks) -> Iterator[list]:
-        zone = organizer_zone(self.scope.events)
         for chunk in chunks:
             tickets = self._tickets(chunk)
             for row in chunk:
@@ -98,7 +101,7 @@ class ReusableMediaExporter(ListExporter):
                     row.type,
                     row.identifier,
                     yes_no(row.active),
-                    short_datetime(in_zone(zone, row.expires)),
+                    short_datetime(row.expires),
                     row.customer or "",
                     tickets.get(row.id, ""),
                     row.giftcard or "",

@@ -75,7 +75,9 @@ def status_label(row, now: datetime) -> str:
         return STATUS_LABELS["awaiting-voucher"]
     if row.redeemed >= row.max_usages:
         return STATUS_LABELS["voucher-redeemed"]
-    if row.valid_until is not None and row.valid_until <= now:
+    # pretix's ``Voucher.is_active``: still valid at its very end (the filter, though, calls
+    # it expired from then on).
+    if row.valid_until is not None and row.valid_until < now:
         return STATUS_LABELS["voucher-expired"]
     return STATUS_LABELS["voucher-assigned"]
 
