@@ -28,9 +28,13 @@ def save(file_id: str, **fields) -> None:
     key = RECORD_KEY.format(file_id=file_id)
     fields["file_id"] = file_id
     pipe = get_redis().pipeline()
-    pipe.hset(key, mapping={k: "" if v is None else str(v) for k, v in fields.items()})
+    pipe.hset(key, mapping={k: _text(v) for k, v in fields.items()})
     pipe.expire(key, ttl_seconds())
     pipe.execute()
+
+
+def _text(value) -> str:
+    return "" if value is None else str(value)
 
 
 def load(file_id: str) -> dict | None:
@@ -101,3 +105,27 @@ def mark_turn_ended(file_id: str) -> None:
     which it counted against its token's running exports."""
     key = RECORD_KEY.format(file_id=file_id)
     get_redis().eval(SET_IF_EXISTS, 1, key, "ended_ts", repr(time.time()))
+
+
+# KEYS record; ARGV ttl seconds, then field, value pairs. An export ends once: whoever
+# ends it first (the job, a cancel, or whoever notices its worker died) writes how, and
+# every later attempt leaves that answer alone, so a client never sees it change.
+END_ONCE = """
+local state = redis.call('HGET', KEYS[1], 'state')
+if not state or state == 'finished' or state == 'failed' or state == 'canceled' then
+    return 0
+end
+redis.call('HSET', KEYS[1], unpack(ARGV, 2))
+redis.call('EXPIRE', KEYS[1], ARGV[1])
+return 1
+"""
+
+
+def end_once(file_id: str, state: str, **fields) -> bool:
+    """Record how an export ended (``state`` finished, failed or canceled, with
+    ``finished`` set to now); False, and nothing written, if it had already ended or its
+    record is gone."""
+    fields = {**fields, "state": state, "finished": now_iso()}
+    pairs = [part for key, value in fields.items() for part in (key, _text(value))]
+    key = RECORD_KEY.format(file_id=file_id)
+    return bool(get_redis().eval(END_ONCE, 1, key, ttl_seconds(), *pairs))

@@ -14,7 +14,7 @@ from redis import Redis
 from service import create_app, jobs
 
 from .conftest import path_of, stop_process_group, wait_for
-from .processes import kill_worker_and_horse
+from .processes import child_pids, kill_worker_and_horse
 
 
 def is_gone(response) -> bool:
@@ -226,3 +226,39 @@ def test_a_worker_survives_redis_being_away_when_it_starts(own_redis, start_work
     while not connection.zcard("export-workers") and time.monotonic() < deadline:
         time.sleep(0.5)
     assert connection.zcard("export-workers") == 1
+
+
+def horse_group(worker: subprocess.Popen) -> int:
+    """The process group of the worker's work horse (and of the part writers it forked)."""
+    own = os.getpgid(worker.pid)
+    groups = {os.getpgid(pid) for pid in child_pids(worker.pid)} - {own}
+    assert len(groups) == 1, groups
+    return groups.pop()
+
+
+def test_an_export_given_up_as_lost_stays_failed_when_its_frozen_worker_wakes(
+    client, festival, start_worker, export_dir
+):
+    worker = start_worker()
+    url = start_running_export(client, festival)
+    # Writing rows (a percentage published), not still between RQ's start and ours.
+    writing = wait_for(client, url, festival.headers, lambda r: r.json and r.json["percentage"])
+    assert writing.status_code == 409, "still running when frozen"
+    file_id = url.rstrip("/").rsplit("/", 1)[1]
+    group = horse_group(worker)
+
+    os.killpg(group, signal.SIGSTOP)  # a horse frozen (swapped out, a stopped VM) too long
+    try:
+        lost = wait_for(client, url, festival.headers, is_gone, jobs.ALIVE_SECONDS + 30, 0.5)
+    finally:
+        os.killpg(group, signal.SIGCONT)
+    assert lost.status_code == 410, lost.json
+    assert lost.json["message"] == jobs.WORKER_LOST
+
+    deadline = time.monotonic() + 60  # the horse wakes and runs to its end
+    while time.monotonic() < deadline and group in {os.getpgid(p) for p in child_pids(worker.pid)}:
+        time.sleep(0.2)
+    assert group not in {os.getpgid(p) for p in child_pids(worker.pid)}, "the horse ended"
+    after = client.get(url, headers=festival.headers)
+    assert (after.status_code, after.json["message"]) == (410, jobs.WORKER_LOST)
+    assert not [p.name for p in export_dir.rglob("*") if file_id in p.name]

@@ -22,7 +22,8 @@ def cancel_export(record: dict) -> None:
         return
     if state.status not in ACTIVE_STATES:
         return
-    records.save(file_id, state="canceled", message=CANCELED, finished=records.now_iso())
+    if not records.end_once(file_id, "canceled", message=CANCELED):
+        return  # it ended meanwhile, and that answer stands
     counters.count_failed(record.get("exporter", ""), CANCELED)
     job = fetch_job(record["job_id"])
     if job is not None:

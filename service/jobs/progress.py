@@ -20,7 +20,8 @@ HEARTBEAT_SECONDS = 5
 
 
 class ExportCanceled(Exception):
-    """Raised inside a running export when its record says it was canceled."""
+    """Raised inside a running export when its record says it has ended meanwhile: canceled,
+    or given up as lost while its worker did not answer."""
 
 
 def is_alive(file_id: str) -> bool:
@@ -29,7 +30,7 @@ def is_alive(file_id: str) -> bool:
 
 class ProgressPublisher:
     """Writes ``percentage`` to the job's meta when it has risen by a whole percent, and
-    stops the export if it was canceled meanwhile.
+    stops the export if it ended meanwhile (see ``ExportCanceled``).
 
     Rows map to 0..99; 100 is written only once the file is complete.
     """
@@ -46,7 +47,7 @@ class ProgressPublisher:
 
     def publish(self, percentage: int) -> None:
         record = records.load(self.file_id)
-        if record is None or record.get("state") == "canceled":
+        if record is None or record.get("state") != "running":
             raise ExportCanceled()
         self.published = percentage
         if self.job is not None:

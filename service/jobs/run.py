@@ -142,17 +142,25 @@ def _write_export(file_id: str, record: dict) -> dict | None:
         log.exception("Export %s (%s) failed", file_id, record.get("exporter"))
         _fail(record, INTERNAL_ERROR)
         raise
-    progress.publish(100)
-    counters.count_finished(record["exporter"], _seconds_running(file_id), size)
-    records.save(
-        file_id,
-        state="finished",
-        finished=records.now_iso(),
-        filename=result.filename,
-        content_type=result.content_type,
-        size=size,
-        peak_rss_kb=peak_rss_kb(),
-    )
+    seconds = _seconds_running(file_id)
+    try:
+        progress.publish(100)
+        ended = records.end_once(
+            file_id,
+            "finished",
+            filename=result.filename,
+            content_type=result.content_type,
+            size=size,
+            peak_rss_kb=peak_rss_kb(),
+        )
+    except ExportCanceled:
+        ended = False
+    if not ended:
+        # Canceled, or given up as lost (a worker frozen too long), while it was being
+        # written: the client was told so, and the file must not appear after all.
+        files.delete_result(file_id)
+        return CANCELED_RESULT
+    counters.count_finished(record["exporter"], seconds, size)
     return {"filename": result.filename, "size": size}
 
 
@@ -189,5 +197,5 @@ def _ensure_export_dir(record: dict) -> None:
 def _fail(record: dict, message: str) -> None:
     file_id = record["file_id"]
     files.discard_unfinished(file_id)
-    records.save(file_id, state="failed", message=message, finished=records.now_iso())
-    counters.count_failed(record["exporter"], message)
+    if records.end_once(file_id, "failed", message=message):
+        counters.count_failed(record["exporter"], message)

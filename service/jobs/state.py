@@ -36,14 +36,13 @@ def _ended(record: dict) -> ExportState | None:
 def end_lost(record: dict, message: str) -> ExportState:
     """The job died without recording how it ended: say so, clean up after it, and give
     its turn to the token's next export."""
-    fresh = records.load(record["file_id"]) or record
-    ended = _ended(fresh)
-    if ended is not None:
-        return ended
-    files.discard_unfinished(record["file_id"])
-    records.save(record["file_id"], state="failed", message=message, finished=records.now_iso())
+    file_id = record["file_id"]
+    if not records.end_once(file_id, "failed", message=message):
+        # It ended meanwhile (or its record is gone): that answer stands.
+        return _ended(records.load(file_id) or record) or ExportState("failed", message=message)
+    files.discard_unfinished(file_id)
     counters.count_failed(record.get("exporter", ""), message)
-    end_turn(record["token_hash"], record["file_id"])
+    end_turn(record["token_hash"], file_id)
     return ExportState("failed", message=message)
 
 
