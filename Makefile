@@ -46,6 +46,15 @@ bench: $(BENCH_STAMP)
 	$(BIN)/python -m bench.run
 	$(BIN)/python -m bench.documents
 
+.PHONY: bench-million
+## A million orders on PostgreSQL (and 1,000 as the memory baseline): demo-data, xlsx,
+## orders and positions CSV and json timed against issue 17's targets; several minutes.
+## Writes bench/results-million.json.
+bench-million: $(BENCH_STAMP)
+	$(BIN)/python -m bench.run --sizes 1000,1000000 --backends postgresql \
+		--exports xlsx,orders:default,positions:default,json --no-floor --csv-repeats 1 \
+		--targets million --postgres-schema bench_million --output bench/results-million.json
+
 .PHONY: bench-quick
 ## The same for 1k and 10k orders on SQLite only: a minute or two.
 bench-quick: $(BENCH_STAMP)

@@ -38,9 +38,9 @@ from rq.worker import WorkerStatus
 
 from . import client as api
 from . import progress
-from .floor import XLSX_SHEETS, csv_floor, xlsx_floor
+from .floor import csv_floor, xlsx_floor
 from .procs import ROOT, BenchError, HorseWatch, Processes, rss_mb, start_stack
-from .report import evaluate_targets, format_report
+from .report import TARGET_SETS, evaluate_targets, format_report
 from .stats import latency_summary, median_ms
 from .stores import (
     DATA_DIR,
@@ -52,6 +52,7 @@ from .stores import (
     require_loopback,
     size_label,
 )
+from .workbook_check import check_sheets
 from .writers import compare_writers
 
 DEFAULT_SIZES = "1000,10000,100000"
@@ -64,6 +65,8 @@ MAX_ACTIVE_EXPORTS = 1000
 # Sheets of the CSV formats, and which rows each format counts.
 CSV_SHEETS = {"orders:default": "orders", "positions:default": "positions"}
 EXTENSIONS = {"xlsx": "xlsx", "json": "json"}
+# The workbook's sheets (the floor's names) and their titles, in the workbook's order.
+XLSX_TITLES = {"orders": "Orders", "positions": "Order positions", "fees": "Order fees"}
 # The accounting exports, each under its own name, and the rows each writes.
 ACCOUNTING = {
     "transactions:default": ("transactions", {"_format": "default"}, "transactions"),
@@ -72,6 +75,7 @@ ACCOUNTING = {
 # The box-office export: every scan of the event, of every product (the event's item ids are
 # filled in, since pretix requires ``items``).
 SCANS = "checkinlog:default"
+ALL_EXPORTS = ("xlsx", *CSV_SHEETS, "json", *ACCOUNTING, SCANS)
 LOAD_TIMEOUT_MARGIN = 60
 
 
@@ -105,6 +109,20 @@ def parse_args(argv=None) -> argparse.Namespace:
         "--csv-repeats", type=int, default=3, help="times each CSV export and its floor run"
     )
     parser.add_argument("--export-timeout", type=float, default=1200.0, help="seconds per export")
+    parser.add_argument(
+        "--exports",
+        default=",".join(ALL_EXPORTS),
+        help="which exports to time, comma-separated (default: all)",
+    )
+    parser.add_argument(
+        "--no-floor", action="store_true", help="time the exports only, not their floors"
+    )
+    parser.add_argument(
+        "--targets",
+        choices=sorted(TARGET_SETS),
+        default="issue6",
+        help="the targets to check: issue 6's (export/floor) or a million orders' (seconds)",
+    )
     parser.add_argument("--output", type=Path, default=ROOT / "bench" / "results.json")
     args = parser.parse_args(argv)
     try:
@@ -113,6 +131,9 @@ def parse_args(argv=None) -> argparse.Namespace:
         parser.error("--sizes takes whole numbers, e.g. 1000,10000")
     if not args.sizes or min(args.sizes) < 1:
         parser.error("--sizes needs at least one size of 1 or more orders")
+    args.exports = [e.strip() for e in args.exports.split(",") if e.strip()]
+    if unknown_exports := set(args.exports) - set(ALL_EXPORTS):
+        parser.error(f"--exports: unknown {sorted(unknown_exports)}; known: {ALL_EXPORTS}")
     args.backends = [b.strip() for b in args.backends.split(",") if b.strip()]
     unknown = set(args.backends) - set(BACKENDS)
     if unknown or not args.backends:
@@ -259,10 +280,11 @@ def bench_size(size: dict, event, stack, store, redis, args, workdir: Path, samp
     if "json" in listed:
         formats.append(("json", {}))
     formats += [(i, body) for i, body, _rows in ACCOUNTING.values() if i in listed]
-    if "checkinlog" in listed:
+    if "checkinlog" in listed and SCANS in args.exports:
         every_item = item_ids(store, event.event_id)
         body = {"_format": "default", "items": every_item, "successful_only": False}
         formats.append(("checkinlog", body))
+    formats = [(i, body) for i, body in formats if export_name(i, body) in args.exports]
     xlsx_progress = None
     for identifier, body in formats:
         name = export_name(identifier, body)
@@ -331,8 +353,12 @@ def timed_export_and_floor(
     figures["progress"] = progress.summary(run, redis, watcher)
     columns = column_counts(name, dest)
     figures["columns"] = columns
+    if name == "xlsx":
+        figures["sheets"] = check_sheets(
+            dest, {sheet: (title, event.counts[sheet]) for sheet, title in XLSX_TITLES.items()}
+        )
     dest.unlink(missing_ok=True)
-    floor = measure_floor(name, store, event.event_id, columns, workdir)
+    floor = None if args.no_floor else measure_floor(name, store, event.event_id, columns, workdir)
     if floor is not None and floor["rows"] != figures["rows"]:
         raise BenchError(f"{label} {name}: floor wrote {floor['rows']} rows, not {figures['rows']}")
     return figures, floor
@@ -423,18 +449,21 @@ def export_figures(name: str, run, counts: dict, redis, horse: HorseWatch) -> di
 
 
 def column_counts(name: str, path: Path) -> dict[str, int]:
-    """Columns per sheet, read from the header of the file the export wrote."""
+    """Columns per sheet, read from the header of the file the export wrote (the first
+    worksheet of each sheet: continuation sheets repeat its header)."""
     if name == "xlsx":
         workbook = load_workbook(path, read_only=True)
         try:
-            headers = [
-                next(sheet.iter_rows(max_row=1, values_only=True)) for sheet in workbook.worksheets
-            ]
+            headers = {
+                sheet.title: next(sheet.iter_rows(max_row=1, values_only=True))
+                for sheet in workbook.worksheets
+            }
         finally:
             workbook.close()
-        if len(headers) != len(XLSX_SHEETS):
-            raise BenchError(f"the xlsx export has {len(headers)} sheets, not {len(XLSX_SHEETS)}")
-        return {sheet: len(header) for sheet, header in zip(XLSX_SHEETS, headers, strict=True)}
+        missing = [title for title in XLSX_TITLES.values() if title not in headers]
+        if missing:
+            raise BenchError(f"the xlsx export has no sheet {missing}: {list(headers)}")
+        return {sheet: len(headers[title]) for sheet, title in XLSX_TITLES.items()}
     if name in CSV_SHEETS:
         with open(path, encoding="utf-8", newline="") as handle:
             return {CSV_SHEETS[name]: len(next(csv.reader(handle)))}
@@ -579,6 +608,9 @@ def run_meta(args) -> dict:
         "load": {"threads": args.load_threads, "seconds": args.load_seconds},
         "poll_interval_ms": round(api.POLL_INTERVAL * 1000),
         "versions": versions,
+        "exports": args.exports,
+        "floor": not args.no_floor,
+        "targets": args.targets,
     }
 
 

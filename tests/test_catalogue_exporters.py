@@ -69,6 +69,7 @@ REFUND_LABELS = {state: state for state in REFUND_STATES} | {
 }
 PROVIDER_NAMES = {
     "banktransfer": "Bank transfer",
+    "giftcard": "Gift card",
     "paypal": "PayPal",
     "stripe": "Credit card via Stripe",
 }
@@ -179,6 +180,13 @@ def _add_attention_and_scans(session, event_id: int, main_id: int, welcome_id: i
         by_position[scan.position_id].append(scan)
     left = next(p for p, s in by_position.items() if {c.type for c in s} == {"entry", "exit"})
     back_at = max(c.datetime for c in by_position[left]) + timedelta(hours=1)
+    # Another attendee leaves for good, whether or not the demo data has a second one.
+    stays = next(
+        p
+        for p, s in by_position.items()
+        if p != gone.id and all(c.successful and c.type == "entry" for c in s)
+    )
+    went_at = max(c.datetime for c in by_position[stays]) + timedelta(hours=2)
     paid_ids = [o.id for o in paid]
     never = session.scalars(
         select(OrderPosition.id)
@@ -197,6 +205,7 @@ def _add_attention_and_scans(session, event_id: int, main_id: int, welcome_id: i
     session.add_all(
         [
             Checkin(list_id=main_id, position_id=left, datetime=back_at, type="entry"),
+            Checkin(list_id=main_id, position_id=stays, datetime=went_at, type="exit"),
             Checkin(
                 list_id=main_id,
                 position_id=never,

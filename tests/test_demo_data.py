@@ -10,7 +10,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from service.store import make_engine
-from service.store.demo import CODE_ALPHABET, generate_demo_data
+from service.store.demo import CODE_ALPHABET, EVENT_START, generate_demo_data
 from service.store.models import (
     Base,
     Checkin,
@@ -211,7 +211,8 @@ def test_counts_and_mix(new_engine):
     payments_of = defaultdict(list)
     for payment in payments:
         payments_of[payment.order_id].append(payment)
-    assert {payment.provider for payment in payments} == {"banktransfer", "stripe", "paypal"}
+    providers = {"banktransfer", "stripe", "paypal", "giftcard"}
+    assert {payment.provider for payment in payments} == providers
     assert any(len(found) > 1 for found in payments_of.values())
     assert any(payment.state == "failed" for payment in payments)
     refunded = defaultdict(Decimal)
@@ -360,3 +361,103 @@ def test_the_rest_of_the_shop(new_engine):
         failed = session.scalars(select(Checkin).where(Checkin.successful.is_(False))).all()
         assert failed and all(c.error_reason and c.device_id and c.gate_id for c in failed)
         assert all((c.position_id is None) == (c.error_reason == "invalid") for c in failed)
+
+
+def test_gift_card_payments_and_their_transactions(new_engine):
+    """Some paid orders are paid with a gift card, stored as the importer stores pretix's:
+    the card in ``giftcard_id`` and the details, a transaction on the card that names the
+    order and the payment, and the card's value the sum of its transactions."""
+    engine = new_engine()
+    result = generate(engine, orders=1000, seed=4)
+    with Session(engine) as session:
+        organizer = session.get(Organizer, result.organizer_id)
+        by_card = session.scalars(
+            select(OrderPayment).where(OrderPayment.provider == "giftcard")
+        ).all()
+        assert len(by_card) > 5
+        for payment in by_card:
+            order = session.get(Order, payment.order_id)
+            card = session.get(GiftCard, payment.giftcard_id)
+            assert order.status == "p" and payment.state == "confirmed"
+            assert payment.details == {
+                "gift_card": {"id": card.id, "secret": card.secret, "organizer": organizer.slug}
+            }
+            moves = session.scalars(
+                select(GiftCardTransaction).where(GiftCardTransaction.payment_id == payment.id)
+            ).all()
+            assert [(m.card_id, m.value, m.order_id, m.event_id) for m in moves] == [
+                (card.id, -payment.amount, order.id, result.event_id)
+            ]
+            assert moves[0].acceptor == organizer.slug
+        for card in session.scalars(select(GiftCard)):
+            values = session.scalars(
+                select(GiftCardTransaction.value).where(GiftCardTransaction.card_id == card.id)
+            ).all()
+            assert card.value == sum(values, Decimal("0.00")) >= 0
+        # A refund onto a card is a transaction on it too.
+        for refund in session.scalars(
+            select(OrderRefund).where(OrderRefund.provider == "giftcard")
+        ):
+            move = session.scalars(
+                select(GiftCardTransaction).where(GiftCardTransaction.refund_id == refund.id)
+            ).one()
+            assert (move.card_id, move.value) == (refund.giftcard_id, refund.amount)
+
+
+def test_orders_made_in_customer_accounts(new_engine):
+    engine = new_engine()
+    generate(engine, orders=600, seed=8)
+    with Session(engine) as session:
+        linked = session.execute(
+            select(Order, Customer).join(Customer, Customer.id == Order.customer_id)
+        ).all()
+        unlinked = session.scalars(select(Order).where(Order.customer_id.is_(None))).all()
+    assert 50 < len(linked) < 150
+    for order, customer in linked:
+        assert order.customer_identifier == customer.identifier
+        assert order.email == customer.email and customer.is_active
+    assert all(order.customer_identifier is None for order in unlinked)
+
+
+def test_postgresql_keeps_its_indexes_and_keys(postgres_schemas):
+    """A big load drops the order tables' indexes and foreign keys and makes them again:
+    afterwards the tables have the same ones as a store the load never touched."""
+    engines = []
+
+    def definitions(engine) -> tuple[set, set]:
+        with engine.connect() as connection:
+            indexes = set(
+                connection.exec_driver_sql(
+                    "SELECT tablename, indexname, regexp_replace(indexdef, ' ON \\S+\\.', ' ON ') "
+                    "FROM pg_indexes WHERE schemaname = current_schema()"
+                )
+            )
+            keys = set(
+                connection.exec_driver_sql(
+                    "SELECT conrelid::regclass::text, conname, pg_get_constraintdef(oid), "
+                    "convalidated FROM pg_constraint WHERE connamespace = "
+                    "(SELECT oid FROM pg_namespace WHERE nspname = current_schema())"
+                )
+            )
+        return indexes, keys
+
+    for _ in range(2):
+        engine = make_engine(postgres_schemas("demo_keys"))
+        Base.metadata.create_all(engine)
+        engines.append(engine)
+    untouched = definitions(engines[0])
+    made = generate(engines[1], orders=300)
+    assert definitions(engines[1]) == untouched
+    with Session(engines[1]) as session:
+        session.add(
+            Order(
+                event_id=made.event_id,
+                code="ORMOK",
+                status="n",
+                datetime=EVENT_START,
+                total=Decimal("0"),
+            )
+        )
+        session.commit()
+    for engine in engines:
+        engine.dispose()
