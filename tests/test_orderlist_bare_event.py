@@ -119,9 +119,9 @@ def test_positions_sheet_without_payments_questions_or_checkins(app, bare_event,
     ]
     assert [r["Status"] for r in rows] == ["paid", "paid", "canceled"]
     assert [r["Add-on to position ID"] for r in rows] == ["", "1", ""]
-    assert [r["Check-ins"] for r in rows] == ["0", "0", "0"]
+    assert [r["Check-in lists"] for r in rows] == ["", "", ""]
     assert [r["Payment providers"] for r in rows] == ["", "", ""]
-    assert list(rows[0])[-3:] == ["Payment providers", "Position order link", "Check-ins"]
+    assert list(rows[0])[-3:] == ["Check-in lists", "Payment providers", "Position order link"]
 
 
 def test_workbook_without_payments(app, bare_event, tmp_path):

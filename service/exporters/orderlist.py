@@ -3,8 +3,7 @@ them out.
 
 Every column pretix writes is there, with its name and in its place, also where the store
 holds no value yet (vouchers, seats, invoices: empty, as pretix writes them for an event
-without). Our own column, ``Check-ins``, comes after all of pretix's. Rows are ordered by
-order date, then position number.
+without), and no column of our own. Rows are ordered by order date, then position number.
 """
 
 from collections.abc import Iterator, Sequence
@@ -125,8 +124,6 @@ def empty(rows: int) -> list[None]:
 EVENT_COLUMNS = ["Event slug", "Event name"]
 VOUCHER_COLUMNS = ["Voucher", "Voucher budget usage", "Voucher tag"]
 SEAT_COLUMNS = ["Seat ID", "Seat name", "Seat zone", "Seat row", "Seat number"]
-# Columns of our own, after all of pretix's.
-OWN_POSITION_COLUMNS = ["Check-ins"]
 
 
 def product_labels(session, event_id: int) -> dict[int, str]:
@@ -448,7 +445,6 @@ class OrderListExporter(MultiSheetListExporter):
             "Check-in lists",
             "Payment providers",
             "Position order link",
-            *OWN_POSITION_COLUMNS,
         ]
         count_query = (
             select(func.count())
@@ -540,7 +536,6 @@ class OrderListExporter(MultiSheetListExporter):
                         lines["web_secret"],
                     )
                 ),
-                lines["checkins"],
             ]
 
     @staticmethod

@@ -10,7 +10,7 @@ sheet's order (orders by date, then position number).
 from collections.abc import Iterator
 from dataclasses import dataclass
 
-from sqlalchemy import Integer, String, and_, case, cast, func, select
+from sqlalchemy import String, and_, case, cast, func, select
 from sqlalchemy.orm import Session, aliased
 
 from .models import Checkin, Order, OrderPosition, QuestionAnswer, answer_options
@@ -49,11 +49,11 @@ class LinesLayout:
 
 
 def _entries(orders: ExportedOrders):
-    """Per position with successful entry scans: how many (``count``) and the lists they
-    were on, each list once, as comma-joined ids (``lists``); from one pass over the scans,
-    grouped by position and list first."""
+    """Per position with successful entry scans: the lists they were on, each list once, as
+    comma-joined ids (``lists``); from one pass over the scans, grouped by position and list
+    first."""
     per_list = (
-        select(Checkin.position_id, Checkin.list_id, func.count().label("scans"))
+        select(Checkin.position_id, Checkin.list_id)
         .join(OrderPosition, Checkin.position_id == OrderPosition.id)
         .join(Order, OrderPosition.order_id == Order.id)
         .where(
@@ -67,7 +67,6 @@ def _entries(orders: ExportedOrders):
     return (
         select(
             per_list.c.position_id,
-            cast(func.sum(per_list.c.scans), Integer).label("count"),
             func.aggregate_strings(cast(per_list.c.list_id, String), ",").label("lists"),
         )
         .group_by(per_list.c.position_id)
@@ -113,8 +112,8 @@ def positions_with_orders(
 ) -> Iterator[dict[str, tuple]]:
     """The positions of the filtered orders that meet ``line_conditions``, by order (datetime,
     id) and position number, up to ``batch_rows`` at a time, each batch as columns by label:
-    ``ORDER_COLUMNS`` and ``LINE_COLUMNS`` by their names, ``addon_to``, ``checkins`` (the
-    successful entry scans), ``checkin_lists`` (their lists' ids), then the answers and
+    ``ORDER_COLUMNS`` and ``LINE_COLUMNS`` by their names, ``addon_to``, ``checkin_lists``
+    (the ids of the lists of its successful entry scans), then the answers and
     payment counts of ``layout``."""
     orders = ExportedOrders.of(session, flt)
     if not orders.count:
@@ -127,7 +126,6 @@ def positions_with_orders(
             *ORDER_COLUMNS,
             *LINE_COLUMNS,
             parent.positionid.label("addon_to"),
-            func.coalesce(checkins.c.count, 0).label("checkins"),
             checkins.c.lists.label("checkin_lists"),
             *(func.coalesce(payments.c[name], 0).label(name) for name in layout.took_payment),
         )
