@@ -357,3 +357,23 @@ def test_without_a_shop_url_the_links_are_empty(shop, tmp_path):
         app.config["SHOP_URL"] = SHOP_URL
     assert orders[1].endswith(b',""')
     assert positions[1].endswith(b',""')
+
+
+def test_a_reverse_charge_rule_says_so_in_the_tax_rule_column(shop, tmp_path):
+    """pretix's ``TaxRule.__str__`` adds "(reverse charge enabled)" after the rate."""
+    app, _ids = shop
+
+    def reverse_charge(enabled: bool) -> None:
+        with app.app_context():
+            session = get_session()
+            session.scalar(
+                select(TaxRule).where(TaxRule.internal_name == "VAT 19")
+            ).eu_reverse_charge = enabled
+            session.commit()
+
+    reverse_charge(True)
+    try:
+        fee = export_lines(app, {"_format": "fees:default"}, tmp_path)[1].decode("utf-8")
+    finally:
+        reverse_charge(False)
+    assert '"VAT 19 (incl. 19% VAT (reverse charge enabled))"' in fee

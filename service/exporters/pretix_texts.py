@@ -62,7 +62,8 @@ def describe_category(name: str, internal_name: str | None, is_addon: bool, mode
 
 
 def tax_rule_texts(rules) -> dict[int, str]:
-    """Rule id → description, from rows of (id, internal_name, name, rate, includes tax)."""
+    """Rule id → description, from rows of (id, internal_name, name, rate, includes tax,
+    reverse charge)."""
     return {rule[0]: describe_tax_rule(*rule[1:]) for rule in rules}
 
 

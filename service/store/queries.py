@@ -414,6 +414,7 @@ def tax_rules_of(session: Session, event_ids: list[int]) -> list:
             TaxRule.name,
             TaxRule.rate,
             TaxRule.price_includes_tax,
+            TaxRule.eu_reverse_charge,
         ).where(TaxRule.event_id.in_(event_ids))
     ).all()
 
