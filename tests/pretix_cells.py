@@ -2,6 +2,7 @@
 the tests on the recording build rows of such values (text, ``Decimal``, ``int``, ``None``)
 and compare them with our CSV and xlsx files through these two functions."""
 
+import csv
 import io
 from datetime import datetime
 from decimal import Decimal
@@ -56,3 +57,18 @@ def csv_rows_of(rows: list[list]) -> list[list[str]]:
 
 def xlsx_rows_of(rows: list[list]) -> list[list]:
     return [[xlsx_value(v) for v in row] for row in rows]
+
+
+def file_rows(data: bytes, fmt: str, sheet: str | None = None) -> tuple[list, list[list]]:
+    """(header, rows) of a CSV (``default``) or xlsx file, one sheet of it if named."""
+    if fmt == "xlsx":
+        sheets = read_xlsx(data)
+        header, *rows = sheets[sheet] if sheet else next(iter(sheets.values()))
+    else:
+        header, *rows = csv.reader(io.StringIO(data.decode("utf-8")))
+    return header, rows
+
+
+def as_written(rows: list[list], fmt: str) -> list[list]:
+    """pretix's rows as its CSV or xlsx writer leaves them."""
+    return xlsx_rows_of(rows) if fmt == "xlsx" else csv_rows_of(rows)

@@ -92,7 +92,8 @@ class CustomerListExporter(MultiSheetListExporter):
     organizer_level = True
     required_permission = "can_manage_customers"
     file_stem = "customers"
-    sheets = (("customers", "Customer accounts"), ("memberships", "Memberships"))
+    # pretix titles the worksheets by these names.
+    sheets = (("customers", "Customers"), ("memberships", "Memberships"))
 
     def table(self, sheet: str, form: dict) -> Table:
         zone = ZoneInfo(export_timezone(self.scope))
