@@ -21,6 +21,7 @@ from .base import MultiSheetListExporter
 from .base_types import Table
 from .export_zone import export_timezone
 from .localtime import in_zone
+from .person_names import build_name
 from .pretix_formats import short_date, short_time, yes_no
 
 CUSTOMER_COLUMNS = [
@@ -51,33 +52,45 @@ MEMBERSHIP_COLUMNS = [
     "End time",
     "Name",
 ]
-# How pretix's English interface names its languages.
+# How pretix's English interface names its languages (every language pretix offers).
 LANGUAGES = {
     "en": "English",
     "de": "German",
     "de-informal": "German (informal)",
-    "fr": "French",
+    "ar": "Arabic",
+    "eu": "Basque",
+    "ca": "Catalan",
+    "zh-hans": "Chinese (simplified)",
+    "zh-hant": "Chinese (traditional)",
+    "cs": "Czech",
+    "hr": "Croatian",
+    "da": "Danish",
     "nl": "Dutch",
     "nl-informal": "Dutch (informal)",
-    "es": "Spanish",
+    "fr": "French",
+    "fi": "Finnish",
+    "gl": "Galician",
+    "el": "Greek",
+    "he": "Hebrew",
+    "hu": "Hungarian",
+    "id": "Indonesian",
     "it": "Italian",
+    "ja": "Japanese",
+    "lv": "Latvian",
+    "nb-no": "Norwegian Bokmål",
+    "pl": "Polish",
     "pt-pt": "Portuguese (Portugal)",
     "pt-br": "Portuguese (Brazil)",
-    "da": "Danish",
+    "ro": "Romanian",
+    "ru": "Russian",
+    "sk": "Slovak",
     "sv": "Swedish",
-    "fi": "Finnish",
-    "pl": "Polish",
-    "cs": "Czech",
+    "es": "Spanish",
+    "es-419": "Spanish (Latin America)",
+    "th": "Thai",
+    "tr": "Turkish",
+    "uk": "Ukrainian",
 }
-
-
-def name_of(parts: dict | None) -> str:
-    """A name from pretix's name parts: the full name, or the parts joined by spaces."""
-    if not parts:
-        return ""
-    if parts.get("full_name"):
-        return parts["full_name"]
-    return " ".join(str(v) for k, v in parts.items() if not k.startswith("_") and v)
 
 
 @register
@@ -182,5 +195,5 @@ class CustomerListExporter(MultiSheetListExporter):
                     short_time(start),
                     short_date(end),
                     short_time(end),
-                    name_of(row.attendee_name_parts),
+                    build_name(row.attendee_name_parts),
                 ]
