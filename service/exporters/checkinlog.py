@@ -59,7 +59,12 @@ ERROR_REASONS = {
     "ambiguous": "Ticket code is ambiguous on list",
     "error": "Server error",
     "blocked": "Ticket blocked",
+    "unapproved": "Order not approved",
     "invalid_time": "Ticket not valid at this time",
+    "annulled": "Check-in annulled",
+    "already_exchanged": "Ticket already exchanged",
+    "medium_invalid": "Reusable medium invalid",
+    "medium_exists": "Reusable medium already exists",
 }
 
 
