@@ -1,5 +1,6 @@
 """The store on SQLite and on PostgreSQL: the same demo data gives the same exports, with
-and without the orderlist's filters, for one event and across events."""
+and without the orderlist's filters, for one event and across events, and the same order of
+names and emails in the check-in lists and the customer list."""
 
 import uuid
 
@@ -9,12 +10,15 @@ from service import create_app
 from service.auth import create_team_token
 from service.store import create_all, get_engine, get_session
 from service.store.demo import generate_demo_data
-from service.store.models import Event, Item, Order, Organizer
+from service.store.models import CheckinList, Event, Item, Order, Organizer
 
 from .conftest import REDIS_URL, path_of
 
 EVENT = "/api/v1/organizers/bigevents/events/sampleconf/exporters/orderlist/run/"
 ORGANIZER = "/api/v1/organizers/bigevents/exporters/orderlist/run/"
+CHECKINLIST = "/api/v1/organizers/bigevents/events/sampleconf/exporters/checkinlist/run/"
+CHECKINCODES = "/api/v1/organizers/bigevents/events/sampleconf/exporters/checkinlistcodes/run/"
+CUSTOMERS = "/api/v1/organizers/bigevents/exporters/customerlist/run/"
 
 
 def cases(session) -> dict[str, tuple[str, dict]]:
@@ -27,6 +31,9 @@ def cases(session) -> dict[str, tuple[str, dict]]:
     first, last = session.execute(
         select(func.min(Order.datetime), func.max(Order.datetime)).where(Order.event_id == event.id)
     ).one()
+    first_list = session.scalar(
+        select(CheckinList.id).where(CheckinList.event_id == event.id).order_by(CheckinList.id)
+    )
     third = (last - first) / 3
     middle = f"{(first + third).date()}/{(last - third).date()}"
     return {
@@ -42,6 +49,10 @@ def cases(session) -> dict[str, tuple[str, dict]]:
         "orders of a date range": (EVENT, {"_format": "orders:semicolon", "date_range": middle}),
         "positions of all events": (ORGANIZER, {"_format": "positions:default"}),
         "orders of one event": (ORGANIZER, {"_format": "orders:default", "events": ["otherconf"]}),
+        # Names and emails sort byte by byte on both (PostgreSQL by the "C" collation).
+        "check-in list by name": (CHECKINLIST, {"_format": "default", "list": first_list}),
+        "valid check-in codes": (CHECKINCODES, {"_format": "default", "list": first_list}),
+        "customers": (CUSTOMERS, {"_format": "customers:default"}),
     }
 
 
@@ -57,7 +68,7 @@ def export_all_formats(database_url: str, export_dir, redis) -> dict[str, bytes]
             "REDIS_URL": REDIS_URL,
             "EXPORT_DIR": str(export_dir),
             "EXPORT_QUEUE": f"exports-backend-{uuid.uuid4().hex[:8]}",
-            "MAX_ACTIVE_EXPORTS_PER_TOKEN": 10,
+            "MAX_ACTIVE_EXPORTS_PER_TOKEN": 20,
             "SERVER_NAME": "testserver",
         }
     )
