@@ -16,10 +16,14 @@ from decimal import Decimal
 from zoneinfo import ZoneInfo
 
 import pytest
+from sqlalchemy import select
 
+from service.auth import create_team_token
 from service.exporters.base_types import Table
 from service.exporters.eventdata import coordinate
 from service.exporters.writers import DefaultDialect, write_csv
+from service.store import get_session
+from service.store.models import Organizer
 
 from .pretix_cells import as_written, file_rows
 from .recorded_exports import header_of, recording, run_export
@@ -301,3 +305,22 @@ def test_eventdata_writes_coordinates_as_pretixs_floats(tmp_path):
         path, Table(["Latitude", "Longitude", "Other"], 1, iter([cells])), DefaultDialect, print
     )
     assert path.read_text().splitlines()[1] == '52.520008,13.404954,""'
+
+
+def test_reusablemedia_shortens_gift_card_codes_without_the_gift_card_permission(pretix_shop):
+    """pretix shows a token that may not read gift cards only a card's first three
+    characters and "…"."""
+    with pretix_shop.app.app_context():
+        session = get_session()
+        organizer = session.scalar(select(Organizer).where(Organizer.slug == "bigevents"))
+        token = create_team_token(
+            session, organizer, "media only", permissions=["can_manage_reusable_media"]
+        )
+        session.commit()
+    shop = pretix_shop._replace(token=token)
+    _name, data = run_export(shop, "reusablemedia", {"_format": "default"}, None)
+    expected = media_expected()
+    for row in expected:
+        row[6] = row[6][:3] + "…" if row[6] else ""
+    assert any(row[6] == "ANC…" for row in expected)
+    compare(data, "default", header_of("reusablemedia", "organizer level"), expected)

@@ -28,6 +28,12 @@ class ExportScope:
     organizer: Organizer
     events: list[Event]
     event: Event | None = None
+    # The permissions of the token the export runs for; None where they do not matter.
+    permissions: frozenset[str] | None = None
+
+    def may(self, permission: str) -> bool:
+        """Whether the token holds ``permission`` (taken as yes where none are known)."""
+        return self.permissions is None or permission in self.permissions
 
     @property
     def is_multievent(self) -> bool:

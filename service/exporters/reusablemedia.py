@@ -5,7 +5,9 @@ number and id as pretix lists positions), its gift card by code, the expiry as p
 short date-time text in UTC: pretix formats it with ``date_format``, which does not convert
 the database's UTC time to any zone.
 
-Organizer level only, behind pretix's reusable media permission.
+Organizer level only, behind pretix's reusable media permission; a token without the gift
+card permission sees a linked card's code shortened to its first three characters, as in
+pretix.
 """
 
 from collections import defaultdict
@@ -28,6 +30,7 @@ from .base import ListExporter
 from .base_types import Table
 from .pretix_formats import short_datetime, yes_no
 
+GIFT_CARDS = "can_manage_gift_cards"
 COLUMNS = [
     "Media type",
     "Identifier",
@@ -93,6 +96,13 @@ class ReusableMediaExporter(ListExporter):
             found[medium_id].append(f"{code}-{positionid}")
         return {medium_id: ", ".join(tickets) for medium_id, tickets in found.items()}
 
+    def _giftcard(self, secret: str | None) -> str:
+        """The linked card's code; only its first three characters and "…" for a token that
+        may not read gift cards, as pretix shortens it."""
+        if secret and not self.scope.may(GIFT_CARDS):
+            return secret[:3] + "…"
+        return secret or ""
+
     def _rows(self, chunks) -> Iterator[list]:
         for chunk in chunks:
             tickets = self._tickets(chunk)
@@ -104,6 +114,6 @@ class ReusableMediaExporter(ListExporter):
                     short_datetime(row.expires),
                     row.customer or "",
                     tickets.get(row.id, ""),
-                    row.giftcard or "",
+                    self._giftcard(row.giftcard),
                     row.notes or "",
                 ]

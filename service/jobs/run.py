@@ -77,7 +77,13 @@ def _rebuild_scope(session, record: dict) -> tuple[type, ExportScope]:
     if len(events) != len(event_ids) or not all(principal.can_see_event(e.id) for e in events):
         raise ExportError(DENIED)
     event = events[0] if record["event"] else None
-    return exporter_cls, ExportScope(organizer=organizer, events=list(events), event=event)
+    scope = ExportScope(
+        organizer=organizer,
+        events=list(events),
+        event=event,
+        permissions=frozenset(principal.permissions),
+    )
+    return exporter_cls, scope
 
 
 def warm_up_for_jobs() -> None:
