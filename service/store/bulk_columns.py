@@ -204,9 +204,11 @@ class Texts(Column):
     def texts(self) -> np.ndarray:
         found = self.strings.copy()
         null = np.equal(found, None)
-        present = found[~null]
-        if COPY_SPECIAL.search("".join(present.tolist())):
-            found[~null] = [value.translate(COPY_ESCAPES) for value in present.tolist()]
+        # Escaped all at once: joined by a character no text value holds (PostgreSQL's
+        # text cannot hold NUL), translated, split again.
+        joined = "\0".join(found[~null].tolist())
+        if COPY_SPECIAL.search(joined):
+            found[~null] = joined.translate(COPY_ESCAPES).split("\0")
         found[null] = NULL
         return found
 
