@@ -121,10 +121,13 @@ _to_cents = methodcaller("quantize", CENT)
 
 
 def _texts(values: Sequence) -> list:
-    """Decimals as their text (str() of an amount with two decimals keeps them)."""
-    if None in values:
+    """Decimals as their text (str() of an amount with two decimals keeps them). Missing
+    amounts are looked for among the texts: ``None in values`` compares each Decimal with
+    None, which checks it against the numbers ABCs, slower than making the texts."""
+    texts = list(map(str, values))
+    if "None" in texts:
         return [None if v is None else str(v) for v in values]
-    return list(map(str, values))
+    return texts
 
 
 def _rate_texts(values: Sequence) -> list:

@@ -1,5 +1,6 @@
-"""Reads for the order transaction export: the history rows of some events by time, a
-chunk at a time, and the names of what they refer to."""
+"""Reads for the order transaction export: the history rows of some events by time, in one
+query streamed through a server-side cursor a batch of columns at a time, and the names of
+what they refer to."""
 
 from collections.abc import Iterator
 from datetime import datetime
@@ -7,8 +8,8 @@ from datetime import datetime
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from .catalog_queries import SortKey, iter_keyset
 from .models import Item, ItemVariation, Order, TaxRule, Transaction
+from .queries import streamed_columns
 
 
 def _conditions(event_ids: list[int], start: datetime | None, end: datetime | None) -> list:
@@ -29,9 +30,13 @@ def count_transactions(session: Session, event_ids, start=None, end=None) -> int
     )
 
 
-def iter_transactions(session: Session, event_ids, start=None, end=None) -> Iterator[list]:
-    """Chunks of transactions by (time, id), each with its order's event, code and date,
-    as plain rows (no ORM objects: there may be millions)."""
+def transaction_batches(
+    session: Session, event_ids, start, end, batch_rows: int
+) -> Iterator[dict[str, tuple]]:
+    """The transactions by (time, id), up to ``batch_rows`` at a time, each batch as columns
+    by label: the transaction's own, and its order's ``event_id``, ``order_code`` and
+    ``order_datetime``. One query read to the end: a key-set chunk per 2,000 rows had
+    PostgreSQL find and sort the event's transactions again for every chunk."""
     query = (
         select(
             *Transaction.__table__.c,
@@ -41,8 +46,9 @@ def iter_transactions(session: Session, event_ids, start=None, end=None) -> Iter
         )
         .join(Order, Order.id == Transaction.order_id)
         .where(*_conditions(event_ids, start, end))
+        .order_by(Transaction.datetime, Transaction.id)
     )
-    yield from iter_keyset(session, query, [SortKey(Transaction.datetime), SortKey(Transaction.id)])
+    yield from streamed_columns(session.connection(), query, batch_rows)
 
 
 def catalogue_names(session: Session, event_ids) -> tuple[dict, dict, dict]:
