@@ -10,20 +10,24 @@ name is the attendee's, else the parent ticket's attendee's, else the invoice na
 
 The store cannot always tell whether a scan was sent from offline mode (pretix's API does
 not say); pretix's own default for that is "no", and that is what such scans show.
+
+The scans come from one query streamed to its end, a batch of columns at a time, and the
+cells are made column by column, as the order list's sheets are.
 """
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
+from functools import partial
 
 from sqlalchemy import func, or_, select
 
-from ..store.catalog_queries import SortKey, iter_keyset
 from ..store.checkin_queries import Parent, lists_of_event
 from ..store.models import Checkin, CheckinList, Device, Gate, Item, Order, OrderPosition
-from . import dateframes, params, register
+from ..store.queries import streamed_columns
+from . import dateframes, params, register, writers
 from .base import ListExporter
 from .base_types import Table
 from .localtime import EventClock
-from .pretix_formats import short_date, short_time, yes_no
+from .pretix_formats import short_dates, short_times, yes_no_column
 
 COLUMNS = [
     "Date",
@@ -173,8 +177,9 @@ class CheckinLogExporter(ListExporter):
                 Order.invoice_name,
             ).select_from(Checkin)
         ).where(*conditions)
-        chunks = iter_keyset(self.session, query, [SortKey(Checkin.datetime), SortKey(Checkin.id)])
-        return Table(COLUMNS, total, self._rows(chunks))
+        query = query.order_by(Checkin.datetime, Checkin.id)
+        batches = streamed_columns(self.session.connection(), query, writers.CSV_BATCH_ROWS)
+        return Table.of_column_batches(COLUMNS, total, self._columns(batches))
 
     def _names(self) -> tuple[dict, dict, dict, dict]:
         """Lists, products, devices and gates by id: few, so read whole."""
@@ -195,37 +200,65 @@ class CheckinLogExporter(ListExporter):
         )
         return lists, items, devices, gates
 
-    def _rows(self, chunks) -> Iterator[list]:
-        event_id = self._event_id()
-        clock = EventClock(self.scope.events)
+    def _columns(self, batches) -> Iterator[list[Sequence]]:
+        """Each batch of scans as the sheet's columns."""
+        local = partial(EventClock(self.scope.events).local, self._event_id())
         lists, items, devices, gates = self._names()
-        for chunk in chunks:
-            for scan in chunk:
-                scanned = clock.local(event_id, scan.datetime)
-                uploaded = clock.local_or_none(event_id, scan.created)
-                has_position = scan.position_id is not None
-                item_id = scan.item_id if has_position else scan.raw_item_id
-                yield [
-                    short_date(scanned),
-                    short_time(scanned),
-                    lists.get(scan.list_id, ""),
-                    SCAN_TYPES.get(scan.type, scan.type),
-                    scan.code if has_position else "",
-                    scan.positionid if has_position else "",
-                    scan.raw_barcode or scan.secret or "",
-                    items.get(item_id, "") if item_id else "",
-                    scan.attendee_name or scan.parent_name or scan.invoice_name or ""
-                    if has_position
-                    else "",
-                    devices.get(scan.device_id, "") if scan.device_id else "",
-                    yes_no(scan.force_sent),
-                    yes_no(scan.forced),
-                    yes_no(scan.auto_checked_in),
-                    gates.get(scan.gate_id, "") if scan.gate_id else "",
-                    "OK"
-                    if scan.successful
-                    else ERROR_REASONS.get(scan.error_reason, scan.error_reason or ""),
-                    scan.error_explanation or "",
-                    short_date(uploaded),
-                    short_time(uploaded),
-                ]
+        for scan in batches:
+            rows = len(scan["id"])
+            nothing = [""] * rows
+            scanned = list(map(local, scan["datetime"]))
+            uploaded = [None if moment is None else local(moment) for moment in scan["created"]]
+            # A scan of a code the scanner could not match has no position (nor order).
+            matched = [position is not None for position in scan["position_id"]]
+            item_ids = [
+                item if has_position else raw
+                for has_position, item, raw in zip(
+                    matched, scan["item_id"], scan["raw_item_id"], strict=True
+                )
+            ]
+            yield [
+                short_dates(scanned),
+                short_times(scanned),
+                list(map(lists.get, scan["list_id"], nothing)),
+                list(map(SCAN_TYPES.get, scan["type"], scan["type"])),
+                _if_matched(matched, scan["code"]),
+                _if_matched(matched, scan["positionid"]),
+                [
+                    raw or secret or ""
+                    for raw, secret in zip(scan["raw_barcode"], scan["secret"], strict=True)
+                ],
+                list(map(items.get, item_ids, nothing)),
+                _if_matched(
+                    matched,
+                    [
+                        attendee or parent or buyer or ""
+                        for attendee, parent, buyer in zip(
+                            scan["attendee_name"],
+                            scan["parent_name"],
+                            scan["invoice_name"],
+                            strict=True,
+                        )
+                    ],
+                ),
+                list(map(devices.get, scan["device_id"], nothing)),
+                yes_no_column(scan["force_sent"]),
+                yes_no_column(scan["forced"]),
+                yes_no_column(scan["auto_checked_in"]),
+                list(map(gates.get, scan["gate_id"], nothing)),
+                list(map(result_text, scan["successful"], scan["error_reason"])),
+                [explanation or "" for explanation in scan["error_explanation"]],
+                short_dates(uploaded),
+                short_times(uploaded),
+            ]
+
+
+def _if_matched(matched: list[bool], values: Sequence) -> list:
+    """The values of scans of a known ticket, empty text for the others."""
+    return [
+        value if has_position else "" for has_position, value in zip(matched, values, strict=True)
+    ]
+
+
+def result_text(successful: bool, reason: str | None) -> str:
+    return "OK" if successful else ERROR_REASONS.get(reason, reason or "")

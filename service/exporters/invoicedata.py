@@ -7,11 +7,13 @@ attempt by that provider, and "Payment providers" names the providers of the ord
 confirmed, refunded, pending and created payments, "free" left out.
 """
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from decimal import Decimal
+from itertools import repeat
+from operator import methodcaller, sub
 
 from ..store import invoice_queries as store
-from . import params, payment_providers, register
+from . import params, payment_providers, register, writers
 from .base import MultiSheetListExporter
 from .base_types import Table
 from .export_zone import day_range, export_timezone
@@ -82,42 +84,73 @@ LINE_COLUMNS = [
 ]
 ZERO = Decimal("0.00")
 CENT = Decimal("0.01")
+_to_cents = methodcaller("quantize", CENT)
 
 
-def _text(value) -> str:
-    """A rate with all its decimals (the CSV writer would round a decimal to cents)."""
-    return "" if value is None else str(value)
+def _texts(values) -> list[str]:
+    """Rates with all their decimals (the CSV writer would round a decimal to cents)."""
+    return ["" if value is None else str(value) for value in values]
 
 
-def _sender(invoice, with_state: bool) -> list:
-    cells = [
-        invoice.invoice_from_name,
-        invoice.invoice_from,
-        invoice.invoice_from_zipcode,
-        invoice.invoice_from_city,
-    ]
-    if with_state:
-        cells.append(invoice.invoice_from_state)
-    return cells + [
-        invoice.invoice_from_country,
-        invoice.invoice_from_tax_id,
-        invoice.invoice_from_vat_id,
-    ]
+def _or_empty(values) -> list:
+    return [value or "" for value in values]
 
 
-def _recipient(invoice) -> list:
+SENDER_LABELS = (
+    "invoice_from_name",
+    "invoice_from",
+    "invoice_from_zipcode",
+    "invoice_from_city",
+    "invoice_from_state",
+    "invoice_from_country",
+    "invoice_from_tax_id",
+    "invoice_from_vat_id",
+)
+
+
+def _sender(invoices: dict, with_state: bool) -> list:
+    """The sender's columns of a batch (the lines sheet has no state)."""
+    return [invoices[n] for n in SENDER_LABELS if with_state or n != "invoice_from_state"]
+
+
+def _recipient(invoices: dict) -> list:
+    """The recipient's columns of a batch: the street, or else the whole address block."""
+    streets = zip(invoices["invoice_to_street"], invoices["invoice_to"], strict=True)
     return [
-        invoice.invoice_to_company,
-        invoice.invoice_to_name,
-        invoice.invoice_to_street or invoice.invoice_to,
-        invoice.invoice_to_zipcode,
-        invoice.invoice_to_city,
-        invoice.invoice_to_country or "",
-        invoice.invoice_to_state,
-        invoice.invoice_to_vat_id or "",
-        invoice.invoice_to_beneficiary,
-        invoice.internal_reference,
+        invoices["invoice_to_company"],
+        invoices["invoice_to_name"],
+        [street or block for street, block in streets],
+        invoices["invoice_to_zipcode"],
+        invoices["invoice_to_city"],
+        _or_empty(invoices["invoice_to_country"]),
+        invoices["invoice_to_state"],
+        _or_empty(invoices["invoice_to_vat_id"]),
+        invoices["invoice_to_beneficiary"],
+        invoices["internal_reference"],
     ]
+
+
+class OrderPayments:
+    """The "Payment providers" and "Payment matching IDs" cells of a batch's orders, from
+    one read of their listed payments, each order's made once (a lines sheet has several
+    rows per order)."""
+
+    def __init__(self, session, order_ids) -> None:
+        payments = store.payments_of(session, order_ids, store.LISTED_PAYMENT_STATES)
+        self.providers = {
+            order: payment_providers.listed_names(p.provider for p in paid)
+            for order, paid in payments.items()
+        }
+        self.matching = {}
+        for order, paid in payments.items():
+            found = (payment_providers.matching_id(p.provider, p.details) for p in paid)
+            self.matching[order] = "\n".join(m for m in found if m)
+
+    def provider_cells(self, order_ids) -> list[str]:
+        return list(map(self.providers.get, order_ids, repeat("")))
+
+    def matching_cells(self, order_ids) -> list[str]:
+        return list(map(self.matching.get, order_ids, repeat("")))
 
 
 @register
@@ -148,83 +181,74 @@ class InvoiceDataExporter(MultiSheetListExporter):
 
     def table(self, sheet: str, form: dict) -> Table:
         where = self._filter(form)
+        batch_rows = writers.CSV_BATCH_ROWS
         if sheet == "invoices":
             total = store.count_invoices(self.session, where)
-            return Table(INVOICE_COLUMNS, total, self._invoice_rows(where))
+            batches = store.invoice_batches(self.session, where, batch_rows)
+            return Table.of_column_batches(INVOICE_COLUMNS, total, self._invoice_columns(batches))
         total = store.count_lines(self.session, where)
-        return Table(LINE_COLUMNS, total, self._line_rows(where))
+        batches = store.line_batches(self.session, where, batch_rows)
+        return Table.of_column_batches(LINE_COLUMNS, total, self._line_columns(batches))
 
-    def _chunks(self, where) -> Iterator[tuple[list, dict]]:
-        """Chunks of invoices, each with its orders' listed payments."""
-        for chunk in store.iter_invoices(self.session, where):
-            payments = store.payments_of(
-                self.session, [row.order_id for row in chunk], store.LISTED_PAYMENT_STATES
-            )
-            yield chunk, payments
+    def _invoice_columns(self, batches) -> Iterator[list[Sequence]]:
+        """Each batch of invoices as the invoices sheet's columns."""
+        for invoices in batches:
+            payments = OrderPayments(self.session, invoices["order_id"])
+            gross = [value or ZERO for value in invoices["gross"]]
+            tax = [value or ZERO for value in invoices["tax"]]
+            kinds, states = invoices["transmission_type"], invoices["transmission_status"]
+            yield [
+                invoices["number"],
+                invoices["date"],
+                invoices["order_code"],
+                invoices["order_email"],
+                list(map(invoice_type, invoices["is_cancellation"])),
+                _or_empty(invoices["refers_number"]),
+                invoices["locale"],
+                *_sender(invoices, with_state=True),
+                *_recipient(invoices),
+                list(map(yes_no, invoices["reverse_charge"])),
+                _or_empty(invoices["foreign_currency_display"]),
+                _texts(invoices["foreign_currency_rate"]),
+                gross,
+                list(map(_to_cents, map(sub, gross, tax))),
+                payments.matching_cells(invoices["order_id"]),
+                payments.provider_cells(invoices["order_id"]),
+                list(map(TRANSMISSION_TYPES.get, kinds, kinds)),
+                list(map(TRANSMISSION_STATES.get, states, states)),
+                _or_empty(invoices["transmission_date"]),
+                *zip(
+                    *map(transmission_cells, invoices["invoice_to_transmission_info"]), strict=True
+                ),
+            ]
 
-    def _invoice_rows(self, where) -> Iterator[list]:
-        for chunk, payments in self._chunks(where):
-            totals = store.line_totals(self.session, [row.id for row in chunk])
-            for row in chunk:
-                invoice = row
-                paid = payments.get(invoice.order_id, [])
-                gross, tax = totals.get(invoice.id, (None, None))
-                matching = (payment_providers.matching_id(p.provider, p.details) for p in paid)
-                yield [
-                    invoice.number,
-                    invoice.date,
-                    row.order_code,
-                    row.order_email,
-                    invoice_type(invoice.is_cancellation),
-                    row.refers_number or "",
-                    invoice.locale,
-                    *_sender(invoice, with_state=True),
-                    *_recipient(invoice),
-                    yes_no(invoice.reverse_charge),
-                    invoice.foreign_currency_display or "",
-                    _text(invoice.foreign_currency_rate),
-                    gross or ZERO,
-                    ((gross or ZERO) - (tax or ZERO)).quantize(CENT),
-                    "\n".join(m for m in matching if m),
-                    payment_providers.listed_names(p.provider for p in paid),
-                    TRANSMISSION_TYPES.get(invoice.transmission_type, invoice.transmission_type),
-                    TRANSMISSION_STATES.get(
-                        invoice.transmission_status, invoice.transmission_status
-                    ),
-                    invoice.transmission_date or "",
-                    *transmission_cells(invoice.invoice_to_transmission_info),
-                ]
+    def _line_columns(self, batches) -> Iterator[list[Sequence]]:
+        """Each batch of lines as the lines sheet's columns."""
+        for lines in batches:
+            payments = OrderPayments(self.session, lines["order_id"])
+            yield [
+                lines["number"],
+                lines["position"],
+                [text.replace("<br />", " - ") for text in lines["description"]],
+                lines["gross_value"],
+                list(map(sub, lines["gross_value"], lines["tax_value"])),
+                lines["tax_value"],
+                lines["tax_rate"],
+                lines["tax_name"],
+                _dates(lines["event_date_from"]),
+                lines["date"],
+                lines["order_code"],
+                lines["order_email"],
+                list(map(invoice_type, lines["is_cancellation"])),
+                _or_empty(lines["refers_number"]),
+                *_sender(lines, with_state=False),
+                *_recipient(lines),
+                payments.provider_cells(lines["order_id"]),
+                _dates(lines["event_date_to"]),
+                _or_empty(lines["event_location"]),
+            ]
 
-    def _line_rows(self, where) -> Iterator[list]:
-        for chunk, payments in self._chunks(where):
-            lines = store.lines_of(self.session, [row.id for row in chunk])
-            for row in chunk:
-                invoice = row
-                providers = payment_providers.listed_names(
-                    p.provider for p in payments.get(invoice.order_id, [])
-                )
-                head = [
-                    invoice.date,
-                    row.order_code,
-                    row.order_email,
-                    invoice_type(invoice.is_cancellation),
-                    row.refers_number or "",
-                    *_sender(invoice, with_state=False),
-                    *_recipient(invoice),
-                    providers,
-                ]
-                for line in lines.get(invoice.id, []):
-                    yield [
-                        invoice.number,
-                        line.position,
-                        line.description.replace("<br />", " - "),
-                        line.gross_value,
-                        line.gross_value - line.tax_value,
-                        line.tax_value,
-                        line.tax_rate,
-                        line.tax_name,
-                        line.event_date_from.date() if line.event_date_from else "",
-                        *head,
-                        line.event_date_to.date() if line.event_date_to else "",
-                        line.event_location or "",
-                    ]
+
+def _dates(moments) -> list:
+    """The day of each moment, empty text for none."""
+    return [moment.date() if moment else "" for moment in moments]

@@ -1,6 +1,8 @@
-"""Reads for the invoice exports: invoices in number order a chunk at a time, with what each
-chunk needs besides (line totals, lines, the orders' payments) read per chunk, so memory
-stays flat however many invoices there are."""
+"""Reads for the invoice exports, so that memory stays flat however many invoices there are:
+invoices in number order a chunk at a time, with what each chunk needs besides (lines, the
+orders' payments) read per chunk; and for the invoice data sheets, the invoices with their
+totals, or the lines with their invoices, each in one query streamed a batch of columns at a
+time."""
 
 from collections import defaultdict
 from collections.abc import Iterator
@@ -12,6 +14,7 @@ from sqlalchemy.orm import Session, aliased
 
 from .catalog_queries import SortKey, iter_keyset
 from .models import Invoice, InvoiceLine, Order, OrderPayment
+from .queries import id_in, streamed_columns
 
 # Payments whose provider an invoice lists: attempts that are or were meant to pay it.
 LISTED_PAYMENT_STATES = ("confirmed", "refunded", "pending", "created")
@@ -68,11 +71,13 @@ def iter_invoices_by_date(session: Session, where: InvoiceFilter) -> Iterator[li
     yield from iter_keyset(session, _with_order(where), keys)
 
 
-def _with_order(where: InvoiceFilter):
+def _with_order(where: InvoiceFilter, columns=tuple(Invoice.__table__.c)):
+    """``columns`` of the chosen invoices with their order's code, email and date, and the
+    number of the invoice each cancels."""
     refers = aliased(Invoice)
     return (
         select(
-            *Invoice.__table__.c,
+            *columns,
             Order.code.label("order_code"),
             Order.email.label("order_email"),
             Order.datetime.label("order_datetime"),
@@ -82,6 +87,86 @@ def _with_order(where: InvoiceFilter):
         .outerjoin(refers, refers.id == Invoice.refers_id)
         .where(*where.conditions())
     )
+
+
+def invoice_batches(
+    session: Session, where: InvoiceFilter, batch_rows: int
+) -> Iterator[dict[str, tuple]]:
+    """The invoices by number, as ``iter_invoices`` gives them, with ``gross`` and ``tax``
+    summed over each one's lines (None without lines), ``batch_rows`` at a time as columns
+    by label."""
+    totals = (
+        select(
+            InvoiceLine.invoice_id,
+            func.sum(InvoiceLine.gross_value).label("gross"),
+            func.sum(InvoiceLine.tax_value).label("tax"),
+        )
+        .join(Invoice, Invoice.id == InvoiceLine.invoice_id)
+        .where(*where.conditions())
+        .group_by(InvoiceLine.invoice_id)
+        .subquery()
+    )
+    query = (
+        _with_order(where)
+        .add_columns(totals.c.gross, totals.c.tax)
+        .outerjoin(totals, totals.c.invoice_id == Invoice.id)
+        .order_by(Invoice.number, Invoice.id)
+    )
+    yield from streamed_columns(session.connection(), query, batch_rows)
+
+
+# What the lines sheet shows of each line's invoice (besides its order and the invoice it
+# cancels), and of the line.
+LINE_SHEET_INVOICE_COLUMNS = (
+    Invoice.number,
+    Invoice.date,
+    Invoice.order_id,
+    Invoice.is_cancellation,
+    Invoice.invoice_from_name,
+    Invoice.invoice_from,
+    Invoice.invoice_from_zipcode,
+    Invoice.invoice_from_city,
+    Invoice.invoice_from_country,
+    Invoice.invoice_from_tax_id,
+    Invoice.invoice_from_vat_id,
+    Invoice.invoice_to,
+    Invoice.invoice_to_company,
+    Invoice.invoice_to_name,
+    Invoice.invoice_to_street,
+    Invoice.invoice_to_zipcode,
+    Invoice.invoice_to_city,
+    Invoice.invoice_to_country,
+    Invoice.invoice_to_state,
+    Invoice.invoice_to_vat_id,
+    Invoice.invoice_to_beneficiary,
+    Invoice.internal_reference,
+)
+LINE_SHEET_LINE_COLUMNS = (
+    InvoiceLine.position,
+    InvoiceLine.description,
+    InvoiceLine.gross_value,
+    InvoiceLine.tax_value,
+    InvoiceLine.tax_rate,
+    InvoiceLine.tax_name,
+    InvoiceLine.event_date_from,
+    InvoiceLine.event_date_to,
+    InvoiceLine.event_location,
+)
+
+
+def line_batches(
+    session: Session, where: InvoiceFilter, batch_rows: int
+) -> Iterator[dict[str, tuple]]:
+    """The lines of the invoices by invoice number, then line number, each with its
+    invoice's columns that the lines sheet shows, ``batch_rows`` at a time as columns by
+    label."""
+    query = (
+        _with_order(where, LINE_SHEET_INVOICE_COLUMNS)
+        .add_columns(*LINE_SHEET_LINE_COLUMNS)
+        .join(InvoiceLine, InvoiceLine.invoice_id == Invoice.id)
+        .order_by(Invoice.number, Invoice.id, InvoiceLine.position, InvoiceLine.id)
+    )
+    yield from streamed_columns(session.connection(), query, batch_rows)
 
 
 def line_totals(session: Session, invoice_ids: list[int]) -> dict[int, tuple]:
@@ -121,9 +206,9 @@ class PaymentRow:
     details: dict | None
 
 
-def payments_of(session: Session, order_ids: list[int], states=None) -> dict[int, list]:
+def payments_of(session: Session, order_ids, states=None) -> dict[int, list]:
     """Order id → its payments (in ``states`` if given) by their number within the order."""
-    conditions = [OrderPayment.order_id.in_(set(order_ids))]
+    conditions = [id_in(session, OrderPayment.order_id, sorted(set(order_ids)))]
     if states is not None:
         conditions.append(OrderPayment.state.in_(states))
     query = (
