@@ -7,9 +7,9 @@ from functools import cache
 from pathlib import Path
 
 from reportlab.pdfbase import pdfmetrics
-from reportlab.pdfbase.ttfonts import TTFont
 
 from ..base_types import ExportError
+from .subsets import subset_caching_font
 
 REGULAR = "DejaVuSans"
 BOLD = "DejaVuSans-Bold"
@@ -33,8 +33,8 @@ def _font_dir() -> Path:
 def register() -> None:
     """Make the fonts known to reportlab, once per process."""
     folder = _font_dir()
-    pdfmetrics.registerFont(TTFont(REGULAR, str(folder / "DejaVuSans.ttf")))
-    pdfmetrics.registerFont(TTFont(BOLD, str(folder / "DejaVuSans-Bold.ttf")))
+    pdfmetrics.registerFont(subset_caching_font(REGULAR, str(folder / "DejaVuSans.ttf")))
+    pdfmetrics.registerFont(subset_caching_font(BOLD, str(folder / "DejaVuSans-Bold.ttf")))
 
 
 def width(text: str, size: float, bold: bool = False) -> float:
