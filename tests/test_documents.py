@@ -233,6 +233,30 @@ def test_invoices_organizer_level_and_provider_filter(pretix_shop):
     assert response.json["message"] == "Your export did not contain any data."
 
 
+def test_invoices_rendered_in_parallel_runs_make_the_same_archive(pretix_shop, monkeypatch):
+    from service.exporters import invoices
+
+    def archive(data: bytes) -> list[tuple[str, list[str]]]:
+        with zipfile.ZipFile(io.BytesIO(data)) as opened:
+            return [(name, pdf_pages(opened.read(name))) for name in opened.namelist()]
+
+    body = {"all_events": True}
+    whole = archive(run(pretix_shop, "invoices", body, None)[2])
+    keys = []
+
+    def split_keys(*args):
+        keys.append(found := store_split_keys(*args))
+        return found
+
+    store_split_keys = invoices.store.split_keys
+    monkeypatch.setattr(invoices, "SPLIT_MIN_INVOICES", 1)
+    monkeypatch.setattr(invoices.store, "split_keys", split_keys)
+    monkeypatch.setattr(os, "cpu_count", lambda: 3)
+    split = archive(run(pretix_shop, "invoices", body, None)[2])
+    assert len(keys) == 1 and len(keys[0]) == 2, "three runs of invoices"
+    assert split == whole
+
+
 @pytest.mark.skipif(not shutil.which("zbarimg"), reason="zbarimg (zbar-tools) is missing")
 def test_tickets_one_page_each_with_the_secret_as_qr(pretix_shop, tmp_path):
     name, _kind, data = run(pretix_shop, "pdfoutput_all_tickets", {"order_by": "code"})

@@ -110,6 +110,12 @@ class BaseExporter:
     def base_filename(self) -> str:
         return f"{self.scope.slug}_{self.file_stem}"
 
+    def _own_session(self) -> None:
+        """In a forked child: a session on a fresh connection pool, never the parent's."""
+        engine = self.session.get_bind()
+        engine.dispose(close=False)
+        self.session = Session(bind=engine)
+
 
 class ListExporter(BaseExporter):
     """One table, as xlsx (one worksheet named after the exporter) or one of the CSV dialects."""
@@ -215,9 +221,3 @@ class MultiSheetListExporter(BaseExporter):
 
     def _table_factory(self, key: str, form: dict):
         return lambda: self.table(key, form)
-
-    def _own_session(self) -> None:
-        """In a forked child: a session on a fresh connection pool, never the parent's."""
-        engine = self.session.get_bind()
-        engine.dispose(close=False)
-        self.session = Session(bind=engine)

@@ -9,7 +9,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import date
 
-from sqlalchemy import and_, exists, func, select
+from sqlalchemy import and_, exists, func, select, tuple_
 from sqlalchemy.orm import Session, aliased
 
 from .catalog_queries import SortKey, iter_keyset
@@ -27,9 +27,17 @@ class InvoiceFilter:
     last_day: date | None = None
     # Only invoices of orders with a payment attempt by this provider.
     provider: str | None = None
+    # Only invoices whose (number, id) is after ``after`` and up to ``until``: a run of them
+    # made by one process when several share the work.
+    after: tuple | None = None
+    until: tuple | None = None
 
     def conditions(self) -> list:
         found = [Invoice.event_id.in_(self.event_ids)]
+        if self.after is not None:
+            found.append(tuple_(Invoice.number, Invoice.id) > tuple_(*self.after))
+        if self.until is not None:
+            found.append(tuple_(Invoice.number, Invoice.id) <= tuple_(*self.until))
         if self.first_day is not None:
             found.append(Invoice.date >= self.first_day)
         if self.last_day is not None:
@@ -56,6 +64,22 @@ def count_lines(session: Session, where: InvoiceFilter) -> int:
         .join(Invoice, Invoice.id == InvoiceLine.invoice_id)
         .where(*where.conditions())
     )
+
+
+def split_keys(session: Session, where: InvoiceFilter, parts: int, total: int) -> list[tuple]:
+    """The (number, id) keys that cut the ``total`` chosen invoices into ``parts`` runs of
+    about equal length, in number order."""
+    keys = []
+    for part in range(1, parts):
+        query = (
+            select(Invoice.number, Invoice.id)
+            .where(*where.conditions())
+            .order_by(Invoice.number, Invoice.id)
+            .offset(total * part // parts - 1)
+            .limit(1)
+        )
+        keys.append(tuple(session.execute(query).one()))
+    return keys
 
 
 def iter_invoices(session: Session, where: InvoiceFilter) -> Iterator[list]:
