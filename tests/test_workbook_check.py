@@ -19,21 +19,22 @@ def test_continuation_sheets_are_counted(tmp_path):
     path = tmp_path / "book.xlsx"
     write(path, [("Orders", 3), ("Order positions", 10), ("Order fees", 0)], max_rows=4)
 
-    assert worksheets(path) == [
-        ("Orders", 4),
-        ("Order positions", 4),
-        ("Order positions (2)", 4),
-        ("Order positions (3)", 4),
-        ("Order positions (4)", 2),
-        ("Order fees", 1),
+    assert [(sheet.title, sheet.rows, sheet.columns) for sheet in worksheets(path)] == [
+        ("Orders", 4, 2),
+        ("Order positions", 4, 2),
+        ("Order positions (2)", 4, 2),
+        ("Order positions (3)", 4, 2),
+        ("Order positions (4)", 2, 2),
+        ("Order fees", 1, 2),
     ]
     expected = {
         "orders": ("Orders", 3),
         "positions": ("Order positions", 10),
         "fees": ("Order fees", 0),
     }
-    sheets = check_sheets(path, expected, max_rows=4)
+    sheets, columns = check_sheets(path, expected, max_rows=4)
     assert [sheet["rows"] for sheet in sheets] == [4, 4, 4, 4, 2, 1]
+    assert columns == {"orders": 2, "positions": 2, "fees": 2}
 
 
 def test_missing_rows_are_found(tmp_path):

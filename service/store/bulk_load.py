@@ -6,9 +6,10 @@ PostgreSQL while the caller makes the next batch:
 
 - A load that adds more orders than the tables hold first drops the tables' secondary
   indexes, unique constraints and foreign keys (committed), and makes them again at the
-  end, two at a time: PostgreSQL then sorts each index once instead of updating it row by
-  row, and checks each foreign key with one join instead of a lookup per row. For a million
-  orders that is the difference between minutes and a minute.
+  end, two at a time on different tables, the biggest first: PostgreSQL then sorts each
+  index once instead of updating it row by row, and checks each foreign key with one join
+  instead of a lookup per row. For a million orders that is the difference between minutes
+  and a minute.
 - Batches go out over two connections, each in a transaction of its own, both committed
   once every batch is stored. A batch only refers to rows of its own or rows that were
   there before, so foreign keys that stay in place are checked as usual.
@@ -21,6 +22,7 @@ PostgreSQL while the caller makes the next batch:
 import queue
 import threading
 from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
 
 from sqlalchemy import insert, text
 from sqlalchemy.engine import Connection, Engine
@@ -44,7 +46,7 @@ class BulkLoader:
         self.session = session
         self.tables = tables
         self.postgres = session.get_bind().dialect.name == "postgresql"
-        self._rebuild: list[list[str]] = []
+        self._rebuild: list[_Step] = []
         self._senders: list[_Sender] = []
         self._done = False
         if not self.postgres:
@@ -111,10 +113,8 @@ class BulkLoader:
 
     def _make_again(self) -> None:
         steps, self._rebuild = self._rebuild, []
-        for statements in steps:
-            _run_at_once(
-                self.engine, statements, f"maintenance_work_mem = '{MAINTENANCE_WORK_MEM}'"
-            )
+        if steps:
+            _run_apart(self.engine, steps, f"maintenance_work_mem = '{MAINTENANCE_WORK_MEM}'")
 
     def _stop_senders(self) -> None:
         running = [sender for sender in self._senders if sender.thread.is_alive()]
@@ -154,12 +154,22 @@ class _Sender:
 
 
 def _copy_statement(rows: Rows) -> str:
-    """COPY sees no model defaults: columns the rows leave out get theirs as constants."""
+    """COPY sees no model defaults: columns the rows leave out get theirs as constants,
+    unless PostgreSQL has the same default. Columns that are null throughout and have no
+    default are left out: each column sent costs a join per row here and a parse there."""
     for column in rows.table.columns:
-        default = column.default
-        if column.name not in rows.columns and default is not None and default.is_scalar:
+        default, server = column.default, column.server_default
+        if column.name in rows.columns:
+            values = rows.columns[column.name]
+            if _null(values) and column.nullable and default is None and server is None:
+                del rows.columns[column.name]
+        elif default is not None and default.is_scalar and server is None:
             rows.columns[column.name] = Const(default.arg, rows.length)
     return f"COPY {rows.table.name} ({', '.join(rows.columns)}) FROM STDIN"
+
+
+def _null(values) -> bool:
+    return isinstance(values, Const) and values.value is None
 
 
 def _holds_fewer_orders(engine: Engine, orders: int) -> bool:
@@ -170,15 +180,22 @@ def _holds_fewer_orders(engine: Engine, orders: int) -> bool:
     return held < orders
 
 
-def _drop_indexes_and_keys(connection: Connection, tables: list) -> list[list[str]]:
+@dataclass(frozen=True)
+class _Step:
+    """A statement that makes an index or key again, and the tables it locks."""
+
+    statement: str
+    tables: frozenset[str]
+
+
+def _drop_indexes_and_keys(connection: Connection, tables: list) -> list[_Step]:
     """Drop the tables' foreign keys, unique constraints no key depends on, and indexes of
-    no constraint; return the statements that make them again, in steps: the indexes and
-    unique constraints, then the foreign keys (which may use them)."""
+    no constraint; return the steps that make them again."""
     names = [table.name for table in tables]
     constraints = connection.execute(
         text(
             "SELECT c.conrelid::regclass::text, c.conname, c.contype, "
-            "pg_get_constraintdef(c.oid) FROM pg_constraint c "
+            "pg_get_constraintdef(c.oid), c.confrelid::regclass::text FROM pg_constraint c "
             "WHERE c.conrelid = ANY(CAST(:tables AS regclass[])) "
             "AND (c.contype = 'f' OR (c.contype = 'u' AND NOT EXISTS ("
             "  SELECT 1 FROM pg_constraint k WHERE k.contype = 'f' AND k.conindid = c.conindid))) "
@@ -188,41 +205,77 @@ def _drop_indexes_and_keys(connection: Connection, tables: list) -> list[list[st
     ).all()
     indexes = connection.execute(
         text(
-            "SELECT i.indexrelid::regclass::text, pg_get_indexdef(i.indexrelid) FROM pg_index i "
+            "SELECT i.indrelid::regclass::text, i.indexrelid::regclass::text, "
+            "pg_get_indexdef(i.indexrelid) FROM pg_index i "
             "WHERE i.indrelid = ANY(CAST(:tables AS regclass[])) "
             "AND NOT EXISTS (SELECT 1 FROM pg_constraint c WHERE c.conindid = i.indexrelid) "
-            "ORDER BY 1"
+            "ORDER BY 1, 2"
         ),
         {"tables": names},
     ).all()
-    for table, name, _kind, _definition in constraints:
+    for table, name, _kind, _definition, _referenced in constraints:
         connection.execute(text(f'ALTER TABLE {table} DROP CONSTRAINT "{name}"'))
-    for name, _definition in indexes:
+    for _table, name, _definition in indexes:
         connection.execute(text(f"DROP INDEX {name}"))
-
-    def adding(kind: str) -> list[str]:
-        return [
-            f'ALTER TABLE {table} ADD CONSTRAINT "{name}" {definition}'
-            for table, name, found, definition in constraints
-            if found == kind
-        ]
-
-    return [[definition for _name, definition in indexes] + adding("u"), adding("f")]
+    steps = [_Step(definition, frozenset([table])) for table, _name, definition in indexes]
+    for table, name, kind, definition, referenced in constraints:
+        locked = {table, referenced} if kind == "f" else {table}
+        steps.append(
+            _Step(f'ALTER TABLE {table} ADD CONSTRAINT "{name}" {definition}', frozenset(locked))
+        )
+    return steps
 
 
-def _run_at_once(engine: Engine, statements: list[str], local: str | None = None) -> None:
-    """Each statement in a transaction of its own, ``CONNECTIONS`` at a time; the first
-    error is raised once all have run."""
+def _run_apart(engine: Engine, steps: list[_Step], local: str) -> None:
+    """Each step in a transaction of its own, ``CONNECTIONS`` at a time but never two on
+    the same table (they would only wait for each other's locks), the biggest tables first;
+    the first error is raised once all have run. A foreign key needs only the primary key
+    it refers to, which stays, so indexes and keys are made in any order."""
+    tables = sorted(set().union(*(step.tables for step in steps)))
+    with engine.connect() as connection:
+        sizes = dict(
+            connection.execute(
+                text(
+                    "SELECT name, pg_relation_size(CAST(name AS regclass)) "
+                    "FROM unnest(CAST(:tables AS text[])) AS name"
+                ),
+                {"tables": tables},
+            ).all()
+        )
+    pending = sorted(steps, key=lambda step: -sum(sizes[t] for t in step.tables))
+    busy: set[str] = set()
+    errors: list[BaseException] = []
+    changed = threading.Condition()
 
-    def run(statement: str) -> None:
-        with engine.begin() as connection:
-            if local:
-                connection.execute(text(f"SET LOCAL {local}"))
-            connection.execute(text(statement))
+    def next_step() -> _Step | None:
+        with changed:
+            while pending:
+                step = next((s for s in pending if not s.tables & busy), None)
+                if step is not None:
+                    pending.remove(step)
+                    busy.update(step.tables)
+                    return step
+                changed.wait()
+            return None
 
-    with ThreadPoolExecutor(CONNECTIONS) as pool:
-        futures = [pool.submit(run, statement) for statement in statements]
-    errors = [future.exception() for future in futures if future.exception() is not None]
+    def work() -> None:
+        while (step := next_step()) is not None:
+            try:
+                with engine.begin() as connection:
+                    connection.execute(text(f"SET LOCAL {local}"))
+                    connection.execute(text(step.statement))
+            except Exception as exc:
+                errors.append(exc)
+            finally:
+                with changed:
+                    busy.difference_update(step.tables)
+                    changed.notify_all()
+
+    workers = [threading.Thread(target=work, name="bulk-rebuild") for _ in range(CONNECTIONS)]
+    for worker in workers:
+        worker.start()
+    for worker in workers:
+        worker.join()
     if errors:
         raise errors[0]
 
