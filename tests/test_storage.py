@@ -112,3 +112,8 @@ def test_s3_download_url_serves_the_file_with_its_name(storage):
         assert answer.read() == b"a;b\n"
         assert answer.headers["Content-Disposition"] == 'attachment; filename="x.csv"'
         assert answer.headers["Content-Type"] == "text/csv"
+
+
+def test_local_cleanup_before_the_first_export_finds_nothing(tmp_path):
+    storage = LocalStorage(tmp_path / "not-made-yet")
+    assert storage.remove_expired(3600, lambda _id: False, grace=60, now=time.time()) == 0

@@ -56,11 +56,16 @@ class LocalStorage:
         self, max_age_seconds: float, is_running: Callable[[str], bool], grace: float, now: float
     ) -> int:
         removed = 0
-        for entry in os.scandir(self.root):
-            if is_file_id(entry.name) and entry.is_file():
-                if now - entry.stat().st_mtime > max_age_seconds:
-                    Path(entry.path).unlink(missing_ok=True)
-                    removed += 1
+        try:
+            entries = os.scandir(self.root)
+        except FileNotFoundError:
+            return 0  # no export has been written here yet
+        with entries:
+            for entry in entries:
+                if is_file_id(entry.name) and entry.is_file():
+                    if now - entry.stat().st_mtime > max_age_seconds:
+                        Path(entry.path).unlink(missing_ok=True)
+                        removed += 1
         return removed
 
     def download_url(self, file_id: str, disposition: str, content_type: str) -> str | None:
