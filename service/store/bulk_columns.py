@@ -263,12 +263,26 @@ class Rows:
             raise ValueError(f"{table.name}: columns of different lengths {lengths}")
         self.length = lengths.pop() if lengths else 0
 
-    def copy_data(self) -> bytes:
-        """The rows in COPY text format, one per line."""
-        if not self.length:
-            return b""
-        columns = [_as_list(column.texts()) for column in self.columns.values()]
-        return ("\n".join(map("\t".join, zip(*columns, strict=True))) + "\n").encode()
+    def copy_data(self) -> tuple[list[str], bytes]:
+        """The rows in COPY text format, one per line, and the columns in the order they
+        are written: the constant ones last, joined once into a single tail for every row.
+        A column given twice (the same object) is formatted once."""
+        names = [n for n, c in self.columns.items() if not isinstance(c, Const)]
+        constants = [n for n, c in self.columns.items() if isinstance(c, Const)]
+        formatted: dict[int, list[str]] = {}
+        columns = []
+        for name in names:
+            column = self.columns[name]
+            if id(column) not in formatted:
+                formatted[id(column)] = _as_list(column.texts())
+            columns.append(formatted[id(column)])
+        if constants:
+            tail = "\t".join(copy_text(self.columns[n].value) for n in constants)
+            columns.append([tail] * self.length)
+        if not columns or not self.length:
+            return names + constants, b""
+        rows = "\n".join(map("\t".join, zip(*columns, strict=True)))
+        return names + constants, (rows + "\n").encode()
 
     def dicts(self) -> list[dict]:
         names = list(self.columns)

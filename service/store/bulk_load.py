@@ -66,7 +66,7 @@ class BulkLoader:
                 if rows.length:
                     self.session.execute(insert(rows.table), rows.dicts())
             return
-        work = [(_copy_statement(rows), rows.copy_data()) for rows in batch if rows.length]
+        work = [_copy(rows) for rows in batch if rows.length]
         while True:
             self._raise_failure()
             try:
@@ -153,10 +153,11 @@ class _Sender:
                 self.failure = exc
 
 
-def _copy_statement(rows: Rows) -> str:
-    """COPY sees no model defaults: columns the rows leave out get theirs as constants,
-    unless PostgreSQL has the same default. Columns that are null throughout and have no
-    default are left out: each column sent costs a join per row here and a parse there."""
+def _copy(rows: Rows) -> tuple[str, bytes]:
+    """The COPY statement and its data. COPY sees no model defaults: columns the rows leave
+    out get theirs as constants, unless PostgreSQL has the same default. Columns that are
+    null throughout and have no default are left out: each column sent costs a join per row
+    here and a parse there."""
     for column in rows.table.columns:
         default, server = column.default, column.server_default
         if column.name in rows.columns:
@@ -165,7 +166,8 @@ def _copy_statement(rows: Rows) -> str:
                 del rows.columns[column.name]
         elif default is not None and default.is_scalar and server is None:
             rows.columns[column.name] = Const(default.arg, rows.length)
-    return f"COPY {rows.table.name} ({', '.join(rows.columns)}) FROM STDIN"
+    names, data = rows.copy_data()
+    return f"COPY {rows.table.name} ({', '.join(names)}) FROM STDIN", data
 
 
 def _null(values) -> bool:

@@ -217,7 +217,7 @@ def _transactions(batch: OrderBatch, products: Products, place: SalesPlace, ids)
     fee = np.where(is_fee, source, 0)
     positions, fees = _padded(positions), _padded(fees)
     product = positions.product[line]
-    moment = batch.when[order] + np.where(kind == 1, 3 * DAY, 0)
+    moment = Stamps(batch.when[order] + np.where(kind == 1, 3 * DAY, 0))
     item = np.where(is_fee, 0, products.item_id[product])
     variation = np.where(is_fee, 0, products.variation_id[product])
     rule = np.where(is_fee, place.fee_tax_rule_id or 0, products.tax_rule_id[product])
@@ -226,8 +226,8 @@ def _transactions(batch: OrderBatch, products: Products, place: SalesPlace, ids)
         {
             "id": Ints(ids.take(Transaction, count) + np.arange(count)),
             "order_id": Ints(batch.ids[order]),
-            "created": Stamps(moment),
-            "datetime": Stamps(moment),
+            "created": moment,
+            "datetime": moment,
             "migrated": Const(False, count),
             "positionid": Ints(positions.number[line], null=is_fee),
             "count": Ints(np.where(kind == 1, -1, 1)),
