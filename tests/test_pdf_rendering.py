@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 from pypdf import PdfReader
 
-from service.exporters.pdf import fonts, qr
+from service.exporters.pdf import fonts, merge, qr
 from service.exporters.pdf.paged import PagedDocument
 from service.exporters.pdf.table import Column, Row, print_table
 
@@ -67,11 +67,16 @@ def _pages(path: Path, count: int, batch: int) -> int:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
 
 
-def test_batches_merge_into_one_document_in_order(tmp_path):
+def test_batches_merge_into_one_document_in_order(tmp_path, monkeypatch):
+    # Pages hang from tree nodes of 4 here (1,000 in use): 6 nodes, the last of 3 pages.
+    monkeypatch.setattr(merge, "KIDS_PER_NODE", 4)
     path = tmp_path / "many.pdf"
     _pages(path, 23, batch=5)
     reader = PdfReader(path)
     assert len(reader.pages) == 23
+    root = reader.trailer["/Root"]["/Pages"]
+    assert root["/Count"] == 23
+    assert [node["/Count"] for node in root["/Kids"]] == [4, 4, 4, 4, 4, 3]
     assert [p.extract_text().strip() for p in reader.pages] == [
         f"Seite {n} · Zoë" for n in range(1, 24)
     ]

@@ -1,7 +1,12 @@
 """One PDF written page by page from many small ones: each batch of pages is parsed, its
 objects renumbered and written out, and forgotten, so that a document of 100,000 pages
 needs no more memory than one batch. Only the page tree, a list of object numbers and
-offsets, grows with the page count."""
+offsets, grows with the page count.
+
+The page tree has two levels: the pages hang from nodes of up to ``KIDS_PER_NODE`` pages,
+and those from the root. One flat list of every page is valid PDF too, but readers guard
+against huge arrays (pypdf refuses more than 100,000 elements), and a tree lets a viewer
+find a page without reading them all."""
 
 from io import BytesIO
 from typing import BinaryIO
@@ -16,12 +21,16 @@ from pypdf.generic import (
     TextStringObject,
 )
 
+KIDS_PER_NODE = 1000
+
 
 class PageMerger:
     def __init__(self, out: BinaryIO, title: str = "") -> None:
         self.out = out
         self.offsets: list[int] = [0]
         self.page_numbers: list[int] = []
+        # The page tree's nodes, each taking the next KIDS_PER_NODE pages.
+        self.nodes: list[int] = []
         self.title = title
         out.write(b"%PDF-1.4\n%\xe2\xe3\xcf\xd3\n")
         self.pages_number = self._reserve()
@@ -67,24 +76,37 @@ class PageMerger:
             numbers[page_ref.idnum] = number
             dict.pop(page, NameObject("/Parent"), None)
             renumber(page)
-            page[NameObject("/Parent")] = IndirectObject(self.pages_number, 0, None)
+            page[NameObject("/Parent")] = IndirectObject(self._node_of_next_page(), 0, None)
             self._write(number, page)
             self.page_numbers.append(number)
         while pending:
             number, ref = pending.pop()
             self._write(number, renumber(ref.get_object()))
 
+    def _node_of_next_page(self) -> int:
+        """The object number of the tree node the next page hangs from."""
+        if self.page_count % KIDS_PER_NODE == 0:
+            self.nodes.append(self._reserve())
+        return self.nodes[-1]
+
+    def _write_pages(self, number: int, parent: int | None, kids: list[int]) -> None:
+        node = {
+            NameObject("/Type"): NameObject("/Pages"),
+            NameObject("/Kids"): ArrayObject(IndirectObject(n, 0, None) for n in kids),
+            NameObject("/Count"): NumberObject(
+                len(kids) if parent is not None else self.page_count
+            ),
+        }
+        if parent is not None:
+            node[NameObject("/Parent")] = IndirectObject(parent, 0, None)
+        self._write(number, DictionaryObject(node))
+
     def close(self) -> None:
         """The page tree, catalogue, cross-reference table and trailer."""
-        kids = ArrayObject(IndirectObject(n, 0, None) for n in self.page_numbers)
-        pages = DictionaryObject(
-            {
-                NameObject("/Type"): NameObject("/Pages"),
-                NameObject("/Kids"): kids,
-                NameObject("/Count"): NumberObject(len(self.page_numbers)),
-            }
-        )
-        self._write(self.pages_number, pages)
+        for index, node in enumerate(self.nodes):
+            kids = self.page_numbers[index * KIDS_PER_NODE : (index + 1) * KIDS_PER_NODE]
+            self._write_pages(node, self.pages_number, kids)
+        self._write_pages(self.pages_number, None, self.nodes)
         catalog = self._reserve()
         self._write(
             catalog,
