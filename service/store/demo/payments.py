@@ -16,10 +16,10 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .bulk_columns import Choice, Const, Ints, Money, Objects, Rows, Stamps, Texts
-from .demo_draws import between, chance, percent_of, rank_in_group, spelled, tokens
-from .demo_orders import BANK_TRANSFER, CANCELED, DAY, EXPIRED, PAID, PENDING, OrderBatch
-from .models import GiftCard, GiftCardTransaction, OrderPayment, OrderRefund
+from ..bulk_columns import Choice, Const, Ints, Money, Objects, Rows, Stamps, Texts
+from ..models import GiftCard, GiftCardTransaction, OrderPayment, OrderRefund
+from .draws import between, chance, percent_of, rank_in_group, spelled, tokens
+from .orders import BANK_TRANSFER, CANCELED, DAY, EXPIRED, PAID, PENDING, OrderBatch
 
 PROVIDERS = ("banktransfer", "stripe", "paypal", "giftcard")
 GIFT_CARD = 3

@@ -8,11 +8,11 @@ from types import SimpleNamespace
 
 import numpy as np
 
-from .bulk_columns import Choice, Const, Days, Flags, Ints, Money, Rows, Stamps, Texts, seconds_of
-from .demo_draws import between, chance, hex_secrets, rank_in_group
-from .demo_orders import DAY, FEES, PAID, SHIRT_SIZES, STATUSES, VAT, OrderBatch, Products
-from .demo_people import NAMES
-from .models import Checkin, Invoice, InvoiceLine, Transaction, answer_options
+from ..bulk_columns import Choice, Const, Days, Flags, Ints, Money, Rows, Stamps, Texts, seconds_of
+from ..models import Checkin, Invoice, InvoiceLine, Transaction, answer_options
+from .draws import between, chance, hex_secrets, rank_in_group
+from .orders import DAY, FEES, PAID, SHIRT_SIZES, STATUSES, VAT, OrderBatch, Products
+from .people import NAMES
 
 SENDER = {
     "invoice_from_name": "Big Events Ltd.",

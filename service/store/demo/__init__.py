@@ -8,7 +8,7 @@ a spreadsheet would read as formulas.
 
 The same arguments always give the same rows: everything comes from numpy generators seeded
 from ``seed`` (and the batch) and from fixed dates. Orders are made in batches, a column at a
-time (``demo_orders``, ``demo_payments``, ``demo_sales``), and loaded in bulk with explicit
+time (``orders``, ``payments``, ``sales``), and loaded in bulk with explicit
 primary keys (``bulk_load``: COPY on PostgreSQL), so that a million orders take about a
 minute.
 """
@@ -23,14 +23,9 @@ import numpy as np
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from . import demo_shop
-from .bulk_columns import seconds_of
-from .bulk_load import BulkLoader, refresh_statistics
-from .demo_draws import CODE_ALPHABET, generator, spelled
-from .demo_orders import Products, Shop, make_orders
-from .demo_payments import Issuer, make_payments
-from .demo_sales import make_sales
-from .models import (
+from ..bulk_columns import seconds_of
+from ..bulk_load import BulkLoader, refresh_statistics
+from ..models import (
     Checkin,
     CheckinList,
     Customer,
@@ -56,6 +51,11 @@ from .models import (
     Transaction,
     answer_options,
 )
+from . import shop as demo_shop
+from .draws import CODE_ALPHABET, generator, spelled
+from .orders import Products, Shop, make_orders
+from .payments import Issuer, make_payments
+from .sales import make_sales
 
 __all__ = ["CODE_ALPHABET", "EVENT_START", "DemoResult", "generate_demo_data"]
 

@@ -4,14 +4,14 @@ question answers and check-ins.
 
 Each batch of orders is drawn column by column from generators of its own, so the same seed
 gives the same rows. The arrays of a batch (``OrderBatch``) are what the payments and the
-rest of the shop (``demo_payments``, ``demo_sales``) are made from.
+rest of the shop (``payments``, ``sales``) are made from.
 """
 
 from dataclasses import dataclass
 
 import numpy as np
 
-from .bulk_columns import (
+from ..bulk_columns import (
     Choice,
     Const,
     Days,
@@ -22,7 +22,8 @@ from .bulk_columns import (
     Stamps,
     Texts,
 )
-from .demo_draws import (
+from ..models import Checkin, Order, OrderFee, OrderPosition, QuestionAnswer
+from .draws import (
     between,
     chance,
     first_of_groups,
@@ -33,8 +34,7 @@ from .demo_draws import (
     tax_of,
     tokens,
 )
-from .demo_people import COMMENTS, COMPANIES, NAMES, invoice_addresses, people, phones
-from .models import Checkin, Order, OrderFee, OrderPosition, QuestionAnswer
+from .people import COMMENTS, COMPANIES, NAMES, invoice_addresses, people, phones
 
 DAY = 86400
 VAT = "VAT"

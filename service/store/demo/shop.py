@@ -1,7 +1,7 @@
 """The rest of the demo shop, beside the orders ``demo`` makes: the organizer's sales
 channels, gate and device, customers with memberships, gift cards with transactions and
 reusable media; the event's vouchers, waiting list, question options and check-in list
-limits (made once, with the ORM); and what ``demo_sales`` needs to know of the event.
+limits (made once, with the ORM); and what ``sales`` needs to know of the event.
 
 Everything comes from generators of its own (seeded from the demo's seed), so the same seed
 gives the same rows.
@@ -14,8 +14,7 @@ from decimal import Decimal
 from sqlalchemy import insert, select
 from sqlalchemy.orm import Session
 
-from .demo_sales import SalesPlace
-from .models import (
+from ..models import (
     CheckinList,
     Customer,
     Device,
@@ -35,6 +34,7 @@ from .models import (
     checkin_list_gates,
     checkin_list_items,
 )
+from .sales import SalesPlace
 
 CUSTOMERS = 200
 GIFT_CARDS = 40
