@@ -43,14 +43,6 @@ VOUCHERS = (
     ("PARTNER", "partner", "subtract", "50.00"),
 )
 WAITING = 25
-SENDER = {
-    "invoice_from_name": "Big Events Ltd.",
-    "invoice_from": "Eventstraße 1",
-    "invoice_from_zipcode": "10115",
-    "invoice_from_city": "Berlin",
-    "invoice_from_country": "DE",
-    "invoice_from_vat_id": "DE999999999",
-}
 START = datetime(2026, 11, 1, 9, 0)
 NAMES = ("Anna Schulz", "Jürgen Weiß", "Zoë Ström", "Łukasz Nowak", "Chloé Dubois", "李娜")
 FAILURES = ("already_redeemed", "unpaid", "canceled", "product", "rules")
