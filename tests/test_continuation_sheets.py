@@ -3,13 +3,14 @@ each with the header row: checked on real files read back with openpyxl, with a 
 in place of Excel's 1,048,576 rows."""
 
 import io
+import zipfile
 
 import openpyxl
 import pytest
 
 from service.exporters import xlsx
 from service.exporters.base_types import Table
-from service.exporters.parallel import write_xlsx_in_parallel
+from service.exporters.parallel import PartFailed, write_xlsx_in_parallel
 from service.exporters.xlsx import WorkbookWriter, continuation_title
 
 from .conftest import path_of
@@ -76,7 +77,7 @@ def test_titles_keep_their_number_within_excels_31_characters():
 
 def test_sheets_written_in_parallel_continue_alike(tmp_path):
     path = tmp_path / ".book.partial"
-    sheets = [("Orders", lambda: table(2)), ("Order positions", lambda: table(7))]
+    sheets = [("Orders", [lambda: table(2)]), ("Order positions", [lambda: table(7)])]
     write_xlsx_in_parallel(path, sheets, lambda fraction: None, in_child=lambda: None)
     assert sheets_of(path) == [
         ("Orders", [HEADER, *rows(2)]),
@@ -85,6 +86,52 @@ def test_sheets_written_in_parallel_continue_alike(tmp_path):
         ("Order positions (3)", [HEADER, *rows(7)[6:]]),
     ]
     assert [p.name for p in tmp_path.iterdir()] == [".book.partial"]
+
+
+def run_of(first: int, count: int):
+    """A factory for the table of data rows ``first`` … ``first + count - 1`` (0-based)."""
+    return lambda: Table(columns=HEADER, rows=iter(rows(first + count)[first:]), total=count)
+
+
+@pytest.mark.parametrize(
+    "sizes",
+    [[4, 0, 5, 1], [3, 3, 3, 1], [1, 1, 1, 1, 1, 1, 1, 1, 1, 1], [10], [0, 10], [2, 7, 1], [0, 0]],
+)
+def test_runs_of_a_sheet_written_apart_fall_on_the_same_worksheets(tmp_path, sizes):
+    """Runs cut anywhere, also across a worksheet's end, make the workbook one process
+    makes: each worksheet's rows, numbered from the header, and its pieces joined."""
+    firsts = [sum(sizes[:n]) for n in range(len(sizes))]
+    total = sum(sizes)
+    runs = [run_of(first, size) for first, size in zip(firsts, sizes, strict=True)]
+    path = tmp_path / ".book.partial"
+    fees = [run_of(0, 2)]
+    write_xlsx_in_parallel(
+        path, [("Order positions", runs), ("Order fees", fees)], lambda f: None, lambda: None
+    )
+    expected = tmp_path / "one.xlsx"
+    workbook = WorkbookWriter(expected)
+    workbook.add_sheet("Order positions", [HEADER, *rows(total)])
+    workbook.add_sheet("Order fees", [HEADER, *rows(2)])
+    workbook.close()
+    assert sheets_of(path) == sheets_of(expected)
+    assert [p.name for p in sorted(tmp_path.iterdir())] == [".book.partial", "one.xlsx"]
+    with zipfile.ZipFile(path) as archive:
+        assert archive.testzip() is None  # every entry's CRC-32 checks out
+        names = archive.namelist()
+        one = zipfile.ZipFile(expected)
+        assert names == one.namelist()
+        for name in names:
+            assert archive.read(name) == one.read(name)
+
+
+def test_a_run_with_more_rows_than_it_counted_fails_the_workbook(tmp_path):
+    path = tmp_path / ".book.partial"
+    miscounted = lambda: Table(columns=HEADER, rows=iter(rows(5)), total=4)  # noqa: E731
+    with pytest.raises(PartFailed, match="counted 4 rows"):
+        write_xlsx_in_parallel(
+            path, [("Order positions", [run_of(0, 2), miscounted])], lambda f: None, lambda: None
+        )
+    assert list(tmp_path.iterdir()) == []
 
 
 def test_an_order_export_continues_its_positions_sheet(client, demo, run_jobs):

@@ -33,9 +33,10 @@ def test_parallel_and_sequential_workbooks_hold_the_same_cells(app, demo, tmp_pa
         exporter = OrderListExporter(session, ExportScope(organizer, [event], event))
         form = {"_format": "xlsx", "include_payment_amounts": True}
         sheets = [(title, exporter._table_factory(key, form)) for key, title in exporter.sheets]
+        runs = [(title, [make_table]) for title, make_table in sheets]
         fractions = []
         write_xlsx_in_parallel(
-            tmp_path / "parallel.xlsx", sheets, fractions.append, in_child=exporter._own_session
+            tmp_path / "parallel.xlsx", runs, fractions.append, in_child=exporter._own_session
         )
         writers.write_xlsx(tmp_path / "sequential.xlsx", sheets, lambda fraction: None)
     assert read(tmp_path / "parallel.xlsx") == read(tmp_path / "sequential.xlsx")

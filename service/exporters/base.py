@@ -185,10 +185,14 @@ class MultiSheetListExporter(BaseExporter):
     def write(self, form: dict, path: Path, progress: ProgressCallback) -> ExportFile:
         fmt = form["_format"]
         if fmt == "xlsx":
-            sheets = [(title, self._table_factory(key, form)) for key, title in self.sheets]
-            if len(sheets) > 1 and (os.cpu_count() or 1) > 1:
-                write_xlsx_in_parallel(path, sheets, progress, in_child=self._own_session)
+            cores = os.cpu_count() or 1
+            if len(self.sheets) > 1 and cores > 1:
+                runs = [
+                    (title, self._run_factories(key, form, cores)) for key, title in self.sheets
+                ]
+                write_xlsx_in_parallel(path, runs, progress, in_child=self._own_session)
             else:
+                sheets = [(title, self._table_factory(key, form)) for key, title in self.sheets]
                 writers.write_xlsx(path, sheets, progress)
             return ExportFile(self.base_filename() + ".xlsx", XLSX_TYPE)
         sheet, dialect = fmt.split(":")
@@ -221,3 +225,10 @@ class MultiSheetListExporter(BaseExporter):
 
     def _table_factory(self, key: str, form: dict):
         return lambda: self.table(key, form)
+
+    def _run_factories(self, key: str, form: dict, parts: int) -> list:
+        """A sheet's tables: one per run where the sheet is split, else the whole sheet."""
+        runs = self.split(key, form, parts)
+        if not runs:
+            return [self._table_factory(key, form)]
+        return [self._run_table_factory(key, form, run) for run in runs]

@@ -16,23 +16,27 @@ import logging
 import multiprocessing
 import multiprocessing.connection
 import os
+import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
 from functools import partial
-from itertools import chain
 from pathlib import Path
+from typing import NamedTuple
 
 from ..files import piece_path
 from ..storage.local import append
 from .base_types import ExportError, Table
 from .writers import write_csv_table
-from .xlsx import WorkbookWriter, continuation_title, sheet_runs, sheet_xml
+from .xlsx import WorkbookWriter, continuation_title, sheet_pieces
+from .zip_writer import Piece
 
 log = logging.getLogger(__name__)
 
 # Often enough that the published percentage moves in steps of one point on big exports.
 POLL_SECONDS = 0.05
+# How often a part that must know where its rows fall looks whether the others have counted.
+PLACEMENT_WAIT_SECONDS = 0.005
 
 # A part: writes itself to a path, calling begin(total rows) once and count(n) per n rows.
 Part = Callable[[Path, Callable[[int], None], Callable[[int], None]], None]
@@ -62,7 +66,7 @@ def part_path(path: Path, number: int) -> Path:
     return path.with_name(f"{stem}.part{number}.partial")
 
 
-def _run_part(write: Part, target: Path, done, total, errors, finished, in_child) -> None:
+def _run_part(write, target, done, total, errors, finished, in_child, table) -> None:
     try:
         in_child()
 
@@ -72,7 +76,10 @@ def _run_part(write: Part, target: Path, done, total, errors, finished, in_child
         def count(rows: int = 1) -> None:
             done.value += rows
 
-        write(target, begin, count)
+        if table is None:
+            write(target, begin, count)
+        else:
+            write(target, begin, count, partial(_placement, *table))
         # Said before exiting: a process takes a while to go once it has written its part.
         finished.send_bytes(b"")
     except BaseException as exc:
@@ -89,6 +96,25 @@ def _run_part(write: Part, target: Path, done, total, errors, finished, in_child
     os._exit(0)
 
 
+class Placement(NamedTuple):
+    """Where a part's rows fall in its table."""
+
+    before: int  # rows of the parts before it
+    table_rows: int
+    first: bool  # the table's first part
+
+
+def _placement(totals, place: int, parent: int) -> Placement:
+    """Where this part's rows fall, as soon as every part of the table has counted its rows
+    (each does so first, with a query of its own)."""
+    while any(counted.value < 0 for counted in totals):
+        if os.getppid() != parent:  # the export's process is gone: nobody will join this
+            os._exit(1)
+        time.sleep(PLACEMENT_WAIT_SECONDS)
+    counts = [counted.value for counted in totals]
+    return Placement(sum(counts[:place]), sum(counts), place == 0)
+
+
 def _raise_child_error(errors, children) -> None:
     if errors.empty():  # killed before it could say why
         codes = [child.exitcode for child in children]
@@ -103,24 +129,39 @@ def _raise_child_error(errors, children) -> None:
 
 @contextmanager
 def parts_written_in_parallel(
-    path: Path, parts: list[Part], progress: Callable[[float], None], in_child
+    path: Path,
+    parts: list[Part],
+    progress: Callable[[float], None],
+    in_child,
+    tables: list[int] | None = None,
 ) -> Iterator[list[Path]]:
     """Write ``parts`` in child processes; yields their files, removed afterwards.
     ``in_child`` runs first in each child (to open its own database connection: a
-    connection must never be shared across a fork)."""
+    connection must never be shared across a fork).
+
+    With ``tables`` (the table each part belongs to, its parts consecutive), each part's
+    writer is also given a function that says where the part's rows fall in its table
+    (see ``_placement``)."""
     context = multiprocessing.get_context("fork")
     done = [context.Value("q", 0, lock=False) for _ in parts]
     totals = [context.Value("q", -1, lock=False) for _ in parts]
     errors = context.SimpleQueue()
     signals = [context.Pipe(duplex=False) for _ in parts]
     targets = [part_path(path, number) for number in range(1, len(parts) + 1)]
+    tables_of_parts = [None] * len(parts)
+    if tables is not None:
+        for i, table in enumerate(tables):
+            siblings = [j for j, other in enumerate(tables) if other == table]
+            tables_of_parts[i] = ([totals[j] for j in siblings], siblings.index(i), os.getpid())
     children = [
         context.Process(
             target=_run_part,
-            args=(write, target, done[i], totals[i], errors, signals[i][1], in_child),
+            args=(write, target, done[i], totals[i], errors, signals[i][1], in_child, table),
             daemon=True,
         )
-        for i, (write, target) in enumerate(zip(parts, targets, strict=True))
+        for i, (write, target, table) in enumerate(
+            zip(parts, targets, tables_of_parts, strict=True)
+        )
     ]
     finished = [False] * len(parts)
     try:
@@ -168,52 +209,96 @@ def _fraction(done, totals, finished) -> float:
     return sum(shares) / len(shares)
 
 
-# Workbooks: one part per sheet ------------------------------------------------------------------
-def continuation_path(target: Path, number: int) -> Path:
-    """Where a part's ``number``-th worksheet goes: the part's own file for the first,
-    ``….sheet2.partial`` beside it for continuation sheets (cleaned up like it)."""
-    if number == 1:
-        return target
-    return target.with_name(target.name.removesuffix(".partial") + f".sheet{number}.partial")
+# Workbooks: one part per sheet, or per run of a long sheet ------------------------------------
+def sheet_piece_path(target: Path, number: int) -> Path:
+    """Where a part puts its rows of its table's ``number``-th worksheet, deflated:
+    ``….sheet2.partial`` beside the part's own file (cleaned up like it)."""
+    return target.with_name(f"{_stem(target)}.sheet{number}.partial")
 
 
-def _sheet_part(make_table: Callable[[], Table], target: Path, begin, count) -> None:
+def _stem(target: Path) -> str:
+    return target.name.removesuffix(".partial")
+
+
+def _sheet_part(make_table: Callable[[], Table], target: Path, begin, count, placement) -> None:
+    """In a child: one run of a table's rows, deflated into a piece per worksheet it falls
+    on; the part's own file lists the pieces (``_pieces_of``)."""
     table = make_table()
     begin(table.total)
-    runs = sheet_runs(chain([table.columns], table.rows))
-    for number, run in enumerate(runs, start=1):
-        with open(continuation_path(target, number), "wb") as handle:
-            for chunk in sheet_xml(run, count):
-                handle.write(chunk)
+    where = placement()
+    pieces = []
+    # An empty table is one worksheet with the header row, written by its first part.
+    if where.table_rows or where.first:
+        pieces = sheet_pieces(
+            table.columns,
+            _exactly(table.rows, table.total),
+            where.before,
+            where.table_rows,
+            partial(sheet_piece_path, target),
+            count,
+        )
+    with open(target, "w") as listing:
+        for number, piece in pieces:
+            listing.write(f"{number}\t{piece.crc}\t{piece.size}\t{piece.path.name}\n")
 
 
-def _sheet_files(target: Path) -> Iterator[Path]:
-    """The worksheet files a sheet's part wrote, in order."""
-    number = 1
-    while (path := continuation_path(target, number)).exists():
-        yield path
-        number += 1
+def _exactly(rows, total: int) -> Iterator:
+    """The rows, checked to be as many as were counted: a worksheet's row numbers and where
+    it ends were worked out from the counts."""
+    written = 0
+    for row in rows:
+        written += 1
+        if written > total:
+            break
+        yield row
+    if written != total:
+        raise PartFailed(f"a part of a sheet counted {total} rows but had {written}")
+
+
+def _pieces_of(part: Path) -> list[tuple[int, Piece]]:
+    """(worksheet number, piece) of what a sheet's part wrote, from its listing."""
+    pieces = []
+    for line in part.read_text().splitlines():
+        number, crc, size, name = line.split("\t")
+        pieces.append((int(number), Piece(part.with_name(name), int(crc), int(size))))
+    return pieces
 
 
 def write_xlsx_in_parallel(
     path: Path,
-    sheets: list[tuple[str, Callable[[], Table]]],
+    sheets: list[tuple[str, list[Callable[[], Table]]]],
     progress: Callable[[float], None],
     in_child: Callable[[], None],
 ) -> None:
-    """Like ``writers.write_xlsx``, with the sheets written at the same time."""
-    parts = [partial(_sheet_part, make_table) for _title, make_table in sheets]
-    with parts_written_in_parallel(path, parts, progress, in_child) as files:
-        workbook = WorkbookWriter(path)
-        try:
-            for (title, _make_table), part in zip(sheets, files, strict=True):
-                for number, sheet in enumerate(_sheet_files(part), start=1):
-                    workbook.add_sheet_file(continuation_title(title, number), sheet)
-        finally:
-            for part in files:
-                for sheet in list(_sheet_files(part))[1:]:
-                    sheet.unlink(missing_ok=True)
-        workbook.close()
+    """Like ``writers.write_xlsx``, with the sheets written at the same time, a sheet cut
+    into consecutive runs of rows (several table factories) by as many processes. Each
+    process deflates what it writes; the workbook is put together by copying the pieces,
+    so no process holds or compresses a whole sheet."""
+    parts, tables = [], []
+    for index, (_title, runs) in enumerate(sheets):
+        parts += [partial(_sheet_part, make_table) for make_table in runs]
+        tables += [index] * len(runs)
+    try:
+        with parts_written_in_parallel(path, parts, progress, in_child, tables) as files:
+            written = [_pieces_of(part) for part in files]
+            workbook = WorkbookWriter(path)
+            for index, (title, _runs) in enumerate(sheets):
+                worksheets: dict[int, list[Piece]] = {}
+                for table, pieces in zip(tables, written, strict=True):
+                    for number, piece in pieces if table == index else ():
+                        worksheets.setdefault(number, []).append(piece)
+                for number in sorted(worksheets):
+                    workbook.add_sheet_pieces(continuation_title(title, number), worksheets[number])
+            workbook.close()
+    finally:
+        # Also what a part that failed had written.
+        for number in range(1, len(parts) + 1):
+            for piece in _sheet_pieces_written(part_path(path, number)):
+                piece.unlink(missing_ok=True)
+
+
+def _sheet_pieces_written(target: Path) -> list[Path]:
+    return list(target.parent.glob(f"{_stem(target)}.sheet*.partial"))
 
 
 # CSV: one part per run of orders ----------------------------------------------------------------

@@ -11,16 +11,17 @@ goes on over continuation sheets, "Order positions (2)", "Order positions (3)", 
 starting with the header row.
 """
 
-import shutil
-import zipfile
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from datetime import date, datetime, time
 from decimal import Decimal
 from itertools import chain, islice
+from pathlib import Path
 from xml.sax.saxutils import quoteattr
 
 from openpyxl.utils import get_column_letter
 from openpyxl.utils.datetime import to_excel
+
+from .zip_writer import Piece, PieceWriter, ZipWriter
 
 INFINITY = float("inf")
 SHEET_NAME_FORBIDDEN = str.maketrans({c: "_" for c in "[]:*?/\\"})
@@ -34,10 +35,6 @@ TEXT_TABLE = str.maketrans(_TEXT_TABLE)
 # may set a small one.
 MAX_SHEET_ROWS = 1_048_576
 DATE_STYLE, DATETIME_STYLE, TIME_STYLE = 1, 2, 3
-# Every zip entry carries this date, not the time of writing: the same data makes the same
-# bytes, on any host and at any time.
-ZIP_DATE = (1980, 1, 1, 0, 0, 0)
-COMPRESS_LEVEL = 1
 ROWS_PER_WRITE = 500
 
 CONTENT_TYPES = """<?xml version="1.0" encoding="UTF-8" standalone="yes"?>
@@ -158,8 +155,17 @@ def number_text(value) -> str:
     return "%.16g" % value  # noqa: UP031 (float formatting, also for Decimal)
 
 
+def xml_text(value: str) -> str:
+    """``value`` as XML 1.0 text. Most strings need nothing done, and finding that out with
+    ``in`` and ``isprintable`` (false for every control character) is several times cheaper
+    than translating them: 140 ns against 870 ns for a name or an email address."""
+    if "&" in value or "<" in value or ">" in value or not value.isprintable():
+        return value.translate(TEXT_TABLE)
+    return value
+
+
 def _text_cell(ref: str, value: str) -> str:
-    text = value.translate(TEXT_TABLE)
+    text = xml_text(value)
     return f'<c r="{ref}" t="inlineStr"><is><t xml:space="preserve">{text}</t></is></c>'
 
 
@@ -173,7 +179,12 @@ def row_xml(number: int, letters: list[str], values: Sequence) -> str:
         kind = value.__class__
         if kind is str:
             if value:
-                append(_text_cell(f"{letter}{number}", value))
+                if "&" in value or "<" in value or ">" in value or not value.isprintable():
+                    value = value.translate(TEXT_TABLE)
+                append(
+                    f'<c r="{letter}{number}" t="inlineStr"><is><t xml:space="preserve">'
+                    f"{value}</t></is></c>"
+                )
         elif kind is int or kind is Decimal:
             append(f'<c r="{letter}{number}"><v>{"%.16g" % value}</v></c>')  # noqa: UP031
         else:
@@ -200,22 +211,61 @@ def sheet_xml(rows: Iterable[Sequence], on_row=None) -> Iterator[bytes]:
     yield "".join(buffer).encode()
 
 
-def _entry(name: str) -> zipfile.ZipInfo:
-    """A zip entry with the fixed date, compressed like the rest of the workbook."""
-    info = zipfile.ZipInfo(name, date_time=ZIP_DATE)
-    info.compress_type = zipfile.ZIP_DEFLATED
-    info._compresslevel = COMPRESS_LEVEL  # what ZipFile.writestr sets for a plain name
-    info.external_attr = 0o600 << 16
-    return info
+def sheet_pieces(
+    header: Sequence,
+    rows: Iterable[Sequence],
+    before: int,
+    table_rows: int,
+    path_of: Callable[[int], Path],
+    on_row: Callable[[], None] | None = None,
+) -> list[tuple[int, Piece]]:
+    """One run of a table's data rows, the ones after the first ``before`` of its
+    ``table_rows``, deflated into a piece per worksheet they fall on (at ``path_of(worksheet
+    number)``): ``(number, piece)`` each. Rows are numbered as in the whole table's
+    worksheets; the piece with a worksheet's first row begins the sheet and its header row,
+    the one with its last row ends the sheet. An empty table is a worksheet with the header
+    row alone."""
+    per_sheet = MAX_SHEET_ROWS - 1
+    letters = [get_column_letter(i) for i in range(1, len(header) + 1)]
+    pieces: list[tuple[int, Piece]] = []
+    if table_rows == 0:
+        writer = PieceWriter(path_of(1))
+        writer.write((SHEET_START + row_xml(1, letters, header) + SHEET_END).encode())
+        return [(1, writer.close(last=True))]
+    writer, sheet, buffer, index = None, 0, [], before
+    for row in rows:
+        if writer is None:
+            sheet = index // per_sheet
+            writer = PieceWriter(path_of(sheet + 1))
+            if index == sheet * per_sheet:
+                buffer.append(SHEET_START + row_xml(1, letters, header))
+        if len(letters) < len(row):
+            letters = [get_column_letter(i) for i in range(1, len(row) + 1)]
+        buffer.append(row_xml(index - sheet * per_sheet + 2, letters, row))
+        index += 1
+        if on_row is not None:
+            on_row()
+        ends_sheet = index == min((sheet + 1) * per_sheet, table_rows)
+        if ends_sheet:
+            buffer.append(SHEET_END)
+        if ends_sheet or len(buffer) >= ROWS_PER_WRITE:
+            writer.write("".join(buffer).encode())
+            buffer.clear()
+        if ends_sheet:
+            pieces.append((sheet + 1, writer.close(last=True)))
+            writer = None
+    if writer is not None:
+        writer.write("".join(buffer).encode())
+        pieces.append((sheet + 1, writer.close(last=False)))
+    return pieces
 
 
 class WorkbookWriter:
-    """Write sheets one after the other with ``add_sheet``, then ``close``."""
+    """Write sheets one after the other with ``add_sheet`` (or ``add_sheet_pieces``), then
+    ``close``."""
 
     def __init__(self, path) -> None:
-        self.zip = zipfile.ZipFile(
-            path, "w", compression=zipfile.ZIP_DEFLATED, compresslevel=COMPRESS_LEVEL
-        )
+        self.zip = ZipWriter(path)
         self.titles: list[str] = []
 
     def add_sheet(
@@ -225,17 +275,14 @@ class WorkbookWriter:
         continuation sheets past ``max_rows`` (Excel's limit by default)."""
         for number, run in enumerate(sheet_runs(rows, max_rows), start=1):
             name = self._next_sheet(continuation_title(title, number))
-            with self.zip.open(_entry(name), "w", force_zip64=True) as sheet:
+            with self.zip.open_entry(name) as sheet:
                 for chunk in sheet_xml(run, on_row):
                     sheet.write(chunk)
 
-    def add_sheet_file(self, title: str, xml_path) -> None:
-        """A worksheet whose XML (from ``sheet_xml``) was written to a file beforehand;
+    def add_sheet_pieces(self, title: str, pieces: list[Piece]) -> None:
+        """A worksheet whose XML was deflated in pieces beforehand (``sheet_pieces``);
         ``title`` is taken as it is (see ``continuation_title``)."""
-        name = self._next_sheet(title)
-        with open(xml_path, "rb") as source:
-            with self.zip.open(_entry(name), "w", force_zip64=True) as sheet:
-                shutil.copyfileobj(source, sheet, 1 << 20)
+        self.zip.write_pieces(self._next_sheet(title), pieces)
 
     def _next_sheet(self, title: str) -> str:
         self.titles.append(sheet_title(title))
@@ -243,24 +290,25 @@ class WorkbookWriter:
 
     def close(self) -> None:
         numbers = range(1, len(self.titles) + 1)
-        self.zip.writestr(
-            _entry("[Content_Types].xml"),
+        self._write(
+            "[Content_Types].xml",
             CONTENT_TYPES.format(sheets="".join(SHEET_CONTENT_TYPE.format(n=n) for n in numbers)),
         )
-        self.zip.writestr(_entry("_rels/.rels"), ROOT_RELS)
+        self._write("_rels/.rels", ROOT_RELS)
         sheets = "".join(
             f'<sheet name={quoteattr(title)} sheetId="{n}" r:id="rId{n}"/>'
             for n, title in zip(numbers, self.titles, strict=True)
         )
-        self.zip.writestr(_entry("xl/workbook.xml"), WORKBOOK.format(sheets=sheets))
+        self._write("xl/workbook.xml", WORKBOOK.format(sheets=sheets))
         relations = "".join(
             f'<Relationship Id="rId{n}" '
             'Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/worksheet" '
             f'Target="worksheets/sheet{n}.xml"/>'
             for n in numbers
         )
-        self.zip.writestr(
-            _entry("xl/_rels/workbook.xml.rels"), WORKBOOK_RELS.format(sheets=relations)
-        )
-        self.zip.writestr(_entry("xl/styles.xml"), STYLES)
+        self._write("xl/_rels/workbook.xml.rels", WORKBOOK_RELS.format(sheets=relations))
+        self._write("xl/styles.xml", STYLES)
         self.zip.close()
+
+    def _write(self, name: str, text: str) -> None:
+        self.zip.write_bytes(name, text.encode())
