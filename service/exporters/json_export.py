@@ -11,23 +11,35 @@ events: ``{"organizer": {...}, "events": [...]}``, each event shaped exactly lik
 ``event`` of the single-event file.
 
 The file is streamed: orders are read in key-set chunks and written one by one, so memory
-stays flat however many orders an event has.
+stays flat however many orders an event has. Building and encoding an order is Python work
+that keeps one core busy, so a big event's orders are cut into runs, one per core, written
+side by side by forked processes (``_write_in_parallel``). Only in the single-event file:
+at organizer level the events stay in one process (their runs would have to be spliced
+into the middle of one stream).
 """
 
 import json
+import os
 from collections import defaultdict
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from dataclasses import replace
+from functools import partial
 from pathlib import Path
+from types import SimpleNamespace
 from typing import TextIO
 
 from sqlalchemy import select
 
+from ..files import piece_path
+from ..storage.local import append
 from ..store import queries
 from ..store.models import Event, OrderFee, OrderPosition, QuestionAnswer, Seat
 from . import register
 from .base import BaseExporter, ExportFile, ProgressCallback
 from .json_catalogue import Catalogue
 from .json_values import blocked, day, money, rate, utc
+from .orderlist import SPLIT_MIN_ORDERS
+from .parallel import _LEAVE_PIECES, parts_written_in_parallel
 from .writers import RowCounter
 
 JSON_TYPE = "application/json"
@@ -49,12 +61,18 @@ def write_streamed(out: TextIO, value) -> None:
         out.write("}")
     elif isinstance(value, Iterator):
         out.write("[")
-        for index, element in enumerate(value):
-            out.write(", " if index else "")
-            write_streamed(out, element)
+        write_elements(out, value)
         out.write("]")
     else:
         out.write(json.dumps(value))
+
+
+def write_elements(out: TextIO, elements: Iterator) -> None:
+    """An array's elements without its brackets: what one process writes of an array
+    written in parts."""
+    for index, element in enumerate(elements):
+        out.write(", " if index else "")
+        write_streamed(out, element)
 
 
 @register
@@ -72,20 +90,30 @@ class JSONExporter(BaseExporter):
     def write(self, form: dict, path: Path, progress: ProgressCallback) -> ExportFile:
         events = self.scope.events
         total = queries.count_orders(self.session, queries.OrderFilter([e.id for e in events]))
-        counter = RowCounter(total, progress)
+        runs = None if self.scope.is_multievent else self._runs(events[0].id, total)
+        if runs:
+            self._write_in_parallel(self.scope.event, runs, path, progress)
+            return ExportFile(self.base_filename() + ".json", JSON_TYPE)
+        tick = RowCounter(total, progress).tick
         if self.scope.is_multievent:
             organizer = self.scope.organizer
             document = Streamed(
                 organizer={"name": organizer.name, "slug": organizer.slug},
-                events=(self._event(event, counter) for event in events),
+                events=(
+                    self._event(event, self._orders(queries.OrderFilter([event.id]), tick))
+                    for event in events
+                ),
             )
         else:
-            document = Streamed(event=self._event(self.scope.event, counter))
+            event = self.scope.event
+            document = Streamed(
+                event=self._event(event, self._orders(queries.OrderFilter([event.id]), tick))
+            )
         with open(path, "w", encoding="utf-8") as out:
             write_streamed(out, document)
         return ExportFile(self.base_filename() + ".json", JSON_TYPE)
 
-    def _event(self, event: Event, counter: RowCounter) -> Streamed:
+    def _event(self, event: Event, orders: Iterator[dict]) -> Streamed:
         organizer = self.scope.organizer
         catalogue = Catalogue(self.session, event)
         return Streamed(
@@ -96,15 +124,90 @@ class JSONExporter(BaseExporter):
             categories=catalogue.categories(),
             items=catalogue.items(),
             questions=catalogue.questions(),
-            orders=self._orders(event.id, counter),
+            orders=orders,
             quotas=catalogue.quotas(),
             subevents=[],
         )
 
-    # Orders ------------------------------------------------------------------------------------
-    def _orders(self, event_id: int, counter: RowCounter) -> Iterator[dict]:
-        """Newest first, as pretix orders them (datetime, then id, descending)."""
+    # A big event in parallel ---------------------------------------------------------------
+    def _runs(self, event_id: int, total: int) -> list[tuple[queries.OrderFilter, int]] | None:
+        """The event's orders cut into runs of equal size by (datetime, id), oldest run
+        first, each as its filter and its number of orders; None to write them in one
+        process (a small event, one core, or orders that changed while being counted)."""
+        parts = os.cpu_count() or 1
+        if parts < 2 or total < max(SPLIT_MIN_ORDERS, parts):
+            return None
         flt = queries.OrderFilter(event_ids=[event_id])
+        keys = queries.split_keys(self.session, flt, parts, total)
+        if len(keys) != parts - 1:
+            return None
+        bounds = [None, *keys, None]
+        return [
+            (replace(flt, after=after, until=until), total * (i + 1) // parts - total * i // parts)
+            for i, (after, until) in enumerate(zip(bounds[:-1], bounds[1:], strict=True))
+        ]
+
+    def _write_in_parallel(self, event: Event, runs: list, path: Path, progress) -> None:
+        """The single-event file with its orders written by one forked process per run,
+        newest run first, each run's orders joined by ", " as ``write_streamed`` joins them.
+
+        The text around the orders is written by ``write_streamed`` too (``_around_orders``),
+        so the file is byte for byte the one-process file. The first part's process writes
+        the text before the orders; here, once all parts are written, the separator between
+        runs goes at the end of each part that holds orders but the last such one (a run
+        can be empty if orders went away since they were counted), and the text after the
+        orders at the end of the last part. So no byte is copied more than once: the parts
+        are the result's pieces inside ``pieces_left_to_storage`` (the storage joins them,
+        as it joins CSV parts), or are joined here by appending them to the first."""
+        head, tail = self._around_orders(event)
+        newest_first = runs[::-1]
+        parts = [
+            partial(self._write_run, flt, size, head if number == 0 else "")
+            for number, (flt, size) in enumerate(newest_first)
+        ]
+        with parts_written_in_parallel(path, parts, progress, self._own_session) as files:
+            bare = [len(head.encode()), *[0] * (len(files) - 1)]
+            with_orders = [f for f, b in zip(files, bare, strict=True) if f.stat().st_size > b]
+            for part in with_orders[:-1]:
+                with open(part, "a", encoding="utf-8") as out:
+                    out.write(", ")
+            kept = [files[0], *(f for f in with_orders if f != files[0])]
+            with open(kept[-1], "a", encoding="utf-8") as out:
+                out.write(tail)
+            if _LEAVE_PIECES.get():
+                for number, part in enumerate(kept, start=1):
+                    os.replace(part, piece_path(path, number))
+                return
+            os.replace(kept[0], path)
+            with open(path, "ab") as joined:
+                for part in kept[1:]:
+                    append(part, joined)
+
+    def _around_orders(self, event: Event) -> tuple[str, str]:
+        """The single-event file's text before and after its orders' elements."""
+        written: list[str] = []
+        cut: list[int] = []
+
+        def no_orders() -> Iterator[dict]:
+            # Started by write_streamed right after the array's "[": marks the place.
+            cut.append(len(written))
+            yield from ()
+
+        document = Streamed(event=self._event(event, no_orders()))
+        write_streamed(SimpleNamespace(write=written.append), document)
+        return "".join(written[: cut[0]]), "".join(written[cut[0] :])
+
+    def _write_run(self, flt, size: int, head: str, target: Path, begin, count) -> None:
+        """One run's orders (after ``head``), in a child process with its own session."""
+        begin(size)
+        with open(target, "w", encoding="utf-8") as out:
+            out.write(head)
+            write_elements(out, self._orders(flt, count))
+
+    # Orders ------------------------------------------------------------------------------------
+    def _orders(self, flt: queries.OrderFilter, tick: Callable[[], None]) -> Iterator[dict]:
+        """Newest first, as pretix orders them (datetime, then id, descending); ``tick``
+        after each."""
         for chunk in queries.iter_order_chunks(self.session, flt, newest_first=True):
             ids = [o.id for o in chunk]
             positions = self._positions(ids)
@@ -114,7 +217,7 @@ class JSONExporter(BaseExporter):
                 yield self._order(
                     order, positions.get(order.id, ()), fees.get(order.id, ()), answers
                 )
-                counter.tick()
+                tick()
 
     def _positions(self, order_ids: list[int]) -> dict[int, list]:
         """The orders' positions that are not canceled, by position number, with the guid
