@@ -39,7 +39,7 @@ from .base import BaseExporter, ExportFile, ProgressCallback
 from .json_catalogue import Catalogue
 from .json_values import blocked, day, money, rate, utc
 from .orderlist import SPLIT_MIN_ORDERS
-from .parallel import _LEAVE_PIECES, parts_written_in_parallel
+from .parallel import parts_written_in_parallel, pieces_are_left_to_storage
 from .writers import RowCounter
 
 JSON_TYPE = "application/json"
@@ -174,7 +174,7 @@ class JSONExporter(BaseExporter):
             kept = [files[0], *(f for f in with_orders if f != files[0])]
             with open(kept[-1], "a", encoding="utf-8") as out:
                 out.write(tail)
-            if _LEAVE_PIECES.get():
+            if pieces_are_left_to_storage():
                 for number, part in enumerate(kept, start=1):
                     os.replace(part, piece_path(path, number))
                 return

@@ -55,6 +55,11 @@ def pieces_left_to_storage() -> Iterator[None]:
         _LEAVE_PIECES.reset(token)
 
 
+def pieces_are_left_to_storage() -> bool:
+    """Whether parts that are joined end to end should stay the result's pieces."""
+    return _LEAVE_PIECES.get()
+
+
 class PartFailed(Exception):
     """A child's failure that is neither an ExportError nor an OSError."""
 
@@ -319,7 +324,7 @@ def write_csv_in_parallel(
     are written at the same time and joined in order, with the header once."""
     parts = [partial(_csv_part, make, dialect, i == 0) for i, make in enumerate(tables)]
     with parts_written_in_parallel(path, parts, progress, in_child) as files:
-        if _LEAVE_PIECES.get():
+        if pieces_are_left_to_storage():
             for number, part in enumerate(files, start=1):
                 os.replace(part, piece_path(path, number))
             return
