@@ -1,16 +1,33 @@
 """The store on SQLite and on PostgreSQL: the same demo data gives the same exports, with
 and without the orderlist's filters, for one event and across events, and the same order of
-names and emails in the check-in lists and the customer list."""
+names and emails in the check-in lists and the customer list.
+
+The positions sheet is read by different queries on the two (``position_lines``): besides
+the demo data, a few positions have scans on several lists (repeated, failed and exits too)
+and answers to a multiple-choice question, shown an option per column and grouped."""
 
 import uuid
+from datetime import timedelta
 
-from sqlalchemy import func, select
+from sqlalchemy import func, insert, select
 
 from service import create_app
 from service.auth import create_team_token
 from service.store import create_all, get_engine, get_session
 from service.store.demo import generate_demo_data
-from service.store.models import CheckinList, Event, Item, Order, Organizer
+from service.store.models import (
+    Checkin,
+    CheckinList,
+    Event,
+    Item,
+    Order,
+    OrderPosition,
+    Organizer,
+    Question,
+    QuestionAnswer,
+    QuestionOption,
+    answer_options,
+)
 
 from .conftest import REDIS_URL, path_of
 
@@ -45,6 +62,10 @@ def cases(session) -> dict[str, tuple[str, dict]]:
             {"_format": "orders:excel", "paid_only": True, "include_payment_amounts": True},
         ),
         "positions of one product": (EVENT, {"_format": "positions:excel", "items": [first_item]}),
+        "positions, multiple choice grouped": (
+            EVENT,
+            {"_format": "positions:default", "group_multiple_choice": True},
+        ),
         "orders with one product": (EVENT, {"_format": "orders:default", "items": [first_item]}),
         "orders of a date range": (EVENT, {"_format": "orders:semicolon", "date_range": middle}),
         "positions of all events": (ORGANIZER, {"_format": "positions:default"}),
@@ -54,6 +75,59 @@ def cases(session) -> dict[str, tuple[str, dict]]:
         "valid check-in codes": (CHECKINCODES, {"_format": "default", "list": first_list}),
         "customers": (CUSTOMERS, {"_format": "customers:default"}),
     }
+
+
+def add_scans_and_choices(session, event_slug: str) -> None:
+    """Scans of the event's first positions on three lists (an entry twice on one, a failed
+    entry and an exit on another), and their answers to a multiple-choice question."""
+    event = session.scalar(select(Event).where(Event.slug == event_slug))
+    positions = session.scalars(
+        select(OrderPosition)
+        .join(Order, OrderPosition.order_id == Order.id)
+        .where(Order.event_id == event.id)
+        .order_by(OrderPosition.id)
+        .limit(4)
+    ).all()
+    lists = [CheckinList(event_id=event.id, name=name) for name in ("Zeta hall", "Annex")]
+    question = Question(event_id=event.id, question="Workshops", identifier="WS", type="M")
+    session.add_all([*lists, question])
+    session.flush()
+    options = [
+        QuestionOption(question_id=question.id, identifier=f"W{n}", answer=text, position=n)
+        for n, text in enumerate(("Python", "SQL", "Cooking"))
+    ]
+    session.add_all(options)
+    session.flush()
+    zeta, annex = lists
+    main = session.scalar(
+        select(CheckinList).where(CheckinList.event_id == event.id).order_by(CheckinList.id)
+    )
+    when = event.date_from
+    for n, position in enumerate(positions):
+        scans = [(zeta, "entry", True), (main, "entry", True)][: n + 1]
+        if n >= 2:
+            scans += [(zeta, "entry", True), (annex, "entry", False), (annex, "exit", True)]
+        for hours, (list_, kind, successful) in enumerate(scans):
+            session.add(
+                Checkin(
+                    list_id=list_.id,
+                    position_id=position.id,
+                    datetime=when + timedelta(hours=hours),
+                    type=kind,
+                    successful=successful,
+                )
+            )
+        chosen = options[: n % 3 + 1]
+        answer = QuestionAnswer(
+            position_id=position.id,
+            question_id=question.id,
+            answer=", ".join(o.answer for o in chosen),
+        )
+        session.add(answer)
+        session.flush()
+        session.execute(
+            insert(answer_options), [{"answer_id": answer.id, "option_id": o.id} for o in chosen]
+        )
 
 
 def export_all_formats(database_url: str, export_dir, redis) -> dict[str, bytes]:
@@ -77,6 +151,7 @@ def export_all_formats(database_url: str, export_dir, redis) -> dict[str, bytes]
         session = get_session()
         result = generate_demo_data(session, "bigevents", "sampleconf", orders=150, seed=3)
         generate_demo_data(session, "bigevents", "otherconf", orders=40, seed=4)
+        add_scans_and_choices(session, "sampleconf")
         token = create_team_token(session, session.get(Organizer, result.organizer_id), "t")
         session.commit()
         runs = cases(session)

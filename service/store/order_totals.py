@@ -83,6 +83,15 @@ def paid_payments(orders: ExportedOrders, providers: list[str], with_sums: bool 
     return per_order(OrderPayment, orders, columns, listed)
 
 
+def payments_of_each_order(providers: list[str]):
+    """PostgreSQL: how many payments in ``LISTED_PAYMENT_STATES`` each provider took
+    (``paid<n>``) for the order of the query it is joined to (``LATERAL``), looked up by
+    its order-id index."""
+    listed = OrderPayment.state.in_(LISTED_PAYMENT_STATES)
+    counts = _per_provider(func.count(), OrderPayment, providers, "paid")
+    return select(*counts).where(OrderPayment.order_id == Order.id, listed).lateral("payments")
+
+
 def _money(*sums):
     """Sums that may be missing (an order without such lines) added up as NUMERIC(13, 2)."""
     total = func.coalesce(sums[0], ZERO)
