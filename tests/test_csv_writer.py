@@ -75,6 +75,43 @@ def column_of(kind: str, rng: random.Random):
     return lambda: rng.choice(pool)
 
 
+# Kinds of columns the default dialect writes without the csv module.
+TEMPLATED_POOLS = {
+    "quoted text": [None, 'say "hi"', '"', '""', "a\r\nb,c", "\x00", "ü€😀", "{0} {}", " "],
+    "text without gaps": ["plain", 'a "b"', "x,y"],
+    "whole numbers": [0, -5, 10**20, True, False],
+    "numbers with gaps": [None, 3, True, 2.5],
+    "floats": [1.5, float("nan"), float("inf"), 1e16, -0.0, 0.1],
+    "dates with gaps": [None, date(2026, 1, 2), date(1, 1, 1)],
+    "times with gaps": [None, datetime(2026, 1, 2, 3, 4, 5), datetime(2026, 1, 2, 3, 4, 5, 6)],
+    "money": [Decimal("12.5"), Decimal("19.00"), Decimal("-0.001")],
+    "formula text": [None, "=1+2", "plain", "-12.50", "+43 1", "a\n=b", "@x"],
+}
+
+
+@pytest.mark.parametrize("dialect", list(writers.SHEET_DIALECTS.values()))
+@pytest.mark.parametrize("seed", range(5))
+def test_templated_rows_are_the_csv_modules(tmp_path, dialect, seed):
+    """Columns of the kinds the default dialect writes through a row template, alone and
+    with a column of a kind it leaves to the csv module (a text subclass)."""
+    rng = random.Random(seed)
+    pools = [rng.choice(list(TEMPLATED_POOLS.values())) for _ in range(10)]
+    rows = [[rng.choice(pool) for pool in pools] for _ in range(writers.CSV_BATCH_ROWS + 3)]
+    header = [f"column {n}" for n in range(10)]
+    expected = expected_file(tmp_path / "expected.csv", header, rows, dialect)
+    sizes = [2, writers.CSV_BATCH_ROWS, 1]
+    written, _ = written_from_column_batches(tmp_path / "c.csv", header, rows, dialect, sizes)
+    assert written == expected
+
+    class Text(str):
+        pass
+
+    rows[0][0] = Text("a subclass")
+    expected = expected_file(tmp_path / "expected.csv", header, rows, dialect)
+    written, _ = written_from_column_batches(tmp_path / "c.csv", header, rows, dialect, sizes)
+    assert written == expected
+
+
 @pytest.mark.parametrize("dialect", list(writers.SHEET_DIALECTS.values()))
 @pytest.mark.parametrize("seed", range(5))
 def test_batched_rows_are_written_like_single_rows(tmp_path, dialect, seed):
@@ -138,6 +175,18 @@ def test_formula_like_text_in_a_batchs_first_cell_is_defused(tmp_path, first):
 
     assert written.splitlines()[1] == f'"\'{first}","x"'.encode()
     assert columns == written
+
+
+def test_columns_marked_as_cents_and_rates_are_written_alike_in_every_dialect(tmp_path):
+    cents = Cents((Decimal("12.50"), None, Decimal("-0.30")))
+    rates = Rates((Decimal("19.00"), Decimal("7.50"), None))
+    batch = [cents, rates, ["a", "b", "c"]]
+    rows = [[Decimal("12.50"), "19", "a"], [None, "7.5", "b"], [Decimal("-0.30"), None, "c"]]
+    for dialect in writers.SHEET_DIALECTS.values():
+        expected = expected_file(tmp_path / "expected.csv", ["x", "y", "z"], rows, dialect)
+        table = Table.of_column_batches(["x", "y", "z"], 3, [batch])
+        writers.write_csv_table(tmp_path / "w.csv", table, dialect, lambda _rows: None)
+        assert (tmp_path / "w.csv").read_bytes() == expected
 
 
 def test_a_column_marked_as_cents_is_written_as_its_text():

@@ -9,6 +9,7 @@ import re
 from collections.abc import Callable, Sequence
 from datetime import date, datetime
 from decimal import Decimal
+from functools import partial
 from itertools import chain, islice
 from operator import methodcaller
 from pathlib import Path
@@ -159,20 +160,89 @@ def write_csv_table(
     ``on_rows(n)`` after each batch of n rows."""
     with open(path, "w", encoding="utf-8", newline="") as handle:
         writer = csv.writer(handle, dialect=dialect)
+        if dialect is DefaultDialect:
+            write_columns = partial(_write_default_columns, handle, writer)
+        else:
+            write_columns = partial(_write_columns, writer)
         if header:
             writer.writerow(csv_row(table.columns))
         if table.column_batches is not None:
             for batch in table.column_batches:
-                writer.writerows(zip(*map(csv_column, batch), strict=True))
+                write_columns(batch)
                 on_rows(len(batch[0]))
             return
         rows = iter(table.rows)
         while batch := list(islice(rows, CSV_BATCH_ROWS)):
             if len(set(map(len, batch))) == 1:
-                writer.writerows(zip(*map(csv_column, zip(*batch, strict=True)), strict=True))
+                write_columns(list(zip(*batch, strict=True)))
             else:
                 writer.writerows(map(csv_row, batch))
             on_rows(len(batch))
+
+
+def _write_columns(writer, columns: list[Sequence]) -> None:
+    writer.writerows(zip(*map(csv_column, columns), strict=True))
+
+
+# The default dialect quotes every cell but numbers (a missing one as ""), doubling quotes
+# inside. Its rows are written without the csv module, which inspects every character of
+# every cell: each column of a batch, converted as ``csv_column`` would, adds a field to a
+# row template (``"%s"`` for text, a date or nothing, ``%s`` for a number) and, only where
+# it must, turns its cells into what the field takes; each row is then one ``%`` of the
+# template. A column of any other kind sends its batch through the csv module.
+NUMBER_KINDS = frozenset((int, bool, float))
+NUMBER_OR_NONE = NUMBER_KINDS | {type(None)}
+DATE_OR_NONE = frozenset((date, type(None)))
+DATETIME_OR_NONE = frozenset((datetime, type(None)))
+QUOTED = '"%s"'
+
+
+def _templated(values: Sequence) -> tuple[str, Sequence] | None:
+    """A column's field of the default dialect's row template and the cells that fill it."""
+    if values.__class__ is Cents:
+        texts = list(map(str, values))
+        if "None" in texts:
+            texts = ["" if v is None else str(v) for v in values]
+        return QUOTED, texts
+    if values.__class__ is Rates:
+        return QUOTED, ["" if v is None else format_rate(v) for v in values]
+    kinds = set(map(type, values))
+    if kinds <= NUMBER_KINDS:
+        return "%s", values
+    if kinds <= NUMBER_OR_NONE:
+        return "%s", ['""' if v is None else v for v in values]
+    if kinds <= TEXT_KINDS:
+        if type(None) in kinds:
+            values = ["" if v is None else v for v in values]
+        return QUOTED, _quoted_texts(values)
+    if kinds <= DATE_OR_NONE:
+        return QUOTED, ["" if v is None else v for v in values]
+    if kinds <= DATETIME_OR_NONE:
+        return QUOTED, ["" if v is None else v.isoformat() for v in values]
+    if kinds == MONEY_KINDS:
+        return QUOTED, list(map(str, map(_to_cents, values)))
+    return None
+
+
+def _quoted_texts(texts: Sequence[str]) -> Sequence[str]:
+    """Texts as they go between quotes: a line that starts like a formula defused (as
+    ``csv_cell`` does), quotes doubled."""
+    joined = "\n".join(texts)
+    if FORMULA_LINE_RE.search("\n" + joined):
+        texts = list(map(_defuse, texts))
+    if '"' in joined:
+        texts = [text.replace('"', '""') for text in texts]
+    return texts
+
+
+def _write_default_columns(handle, writer, columns: list[Sequence]) -> None:
+    fields = list(map(_templated, columns))
+    if None in fields:
+        _write_columns(writer, columns)
+        return
+    template = ",".join(field for field, _cells in fields) + DefaultDialect.lineterminator
+    rows = zip(*(cells for _field, cells in fields), strict=True)
+    handle.write("".join(map(template.__mod__, rows)))
 
 
 def write_csv(path: Path, table: Table, dialect: type[csv.Dialect], progress: Progress) -> None:
