@@ -30,10 +30,13 @@ from .queries import (
     streamed_columns,
 )
 
-# A position's own columns that the sheet shows (its add-on parent comes as its number).
-LINE_COLUMNS = tuple(
-    column for column in POSITION_COLUMNS if column.key not in ("id", "order_id", "addon_to_id")
-)
+# The columns of a position and of its order that the sheet reads, not the ones it never
+# shows (each would cost the cursor a value per position); a position's add-on parent
+# comes as its number.
+UNREAD = ("id", "order_id", "addon_to_id", "tax_name", "expires", "total", "testmode")
+UNREAD += ("checkin_attention", "checkin_text", "invoice_custom_field", "order_secret")
+LINE_ORDER_COLUMNS = tuple(column for column in ORDER_COLUMNS if column.key not in UNREAD)
+LINE_COLUMNS = tuple(column for column in POSITION_COLUMNS if column.key not in UNREAD)
 
 
 @dataclass(frozen=True)
@@ -127,7 +130,7 @@ def positions_with_orders(
 ) -> Iterator[dict[str, tuple]]:
     """The positions of the filtered orders that meet ``line_conditions``, by order (datetime,
     id) and position number, up to ``batch_rows`` at a time, each batch as columns by label:
-    ``ORDER_COLUMNS`` and ``LINE_COLUMNS`` by their names, ``addon_to``, ``checkin_lists``
+    ``LINE_ORDER_COLUMNS`` and ``LINE_COLUMNS`` by their names, ``addon_to``, ``checkin_lists``
     (the ids of the lists of its successful entry scans, comma-joined), then the answers and
     payment counts of ``layout``."""
     connection = session.connection()
@@ -160,7 +163,7 @@ def _looked_up_per_row(flt: OrderFilter, layout: LinesLayout):
         .lateral("entries")
     )
     columns = [
-        *ORDER_COLUMNS,
+        *LINE_ORDER_COLUMNS,
         *LINE_COLUMNS,
         parent.positionid.label("addon_to"),
         entries.c.lists.label("checkin_lists"),
@@ -197,7 +200,7 @@ def _aggregated_and_joined(orders: ExportedOrders, layout: LinesLayout):
     payments = paid_payments(orders, layout.providers)
     query = (
         select(
-            *ORDER_COLUMNS,
+            *LINE_ORDER_COLUMNS,
             *LINE_COLUMNS,
             parent.positionid.label("addon_to"),
             checkins.c.lists.label("checkin_lists"),
