@@ -86,6 +86,7 @@ TEMPLATED_POOLS = {
     "times with gaps": [None, datetime(2026, 1, 2, 3, 4, 5), datetime(2026, 1, 2, 3, 4, 5, 6)],
     "money": [Decimal("12.5"), Decimal("19.00"), Decimal("-0.001")],
     "formula text": [None, "=1+2", "plain", "-12.50", "+43 1", "a\n=b", "@x"],
+    "nothing": [None],
 }
 
 
@@ -187,6 +188,16 @@ def test_columns_marked_as_cents_and_rates_are_written_alike_in_every_dialect(tm
         table = Table.of_column_batches(["x", "y", "z"], 3, [batch])
         writers.write_csv_table(tmp_path / "w.csv", table, dialect, lambda _rows: None)
         assert (tmp_path / "w.csv").read_bytes() == expected
+
+
+def test_a_batch_without_any_value_is_written_whole(tmp_path):
+    rows = [[None, None]] * 3
+    expected = expected_file(tmp_path / "expected.csv", ["x", "y"], rows, writers.DefaultDialect)
+    written, _ = written_from_column_batches(
+        tmp_path / "c.csv", ["x", "y"], rows, writers.DefaultDialect, [1, 2]
+    )
+    assert written == expected
+    assert written.splitlines()[1:] == [b'"",""'] * 3
 
 
 def test_a_column_marked_as_cents_is_written_as_its_text():

@@ -10,7 +10,7 @@ from collections.abc import Callable, Sequence
 from datetime import date, datetime
 from decimal import Decimal
 from functools import partial
-from itertools import chain, islice
+from itertools import chain, islice, repeat
 from operator import methodcaller
 from pathlib import Path
 
@@ -187,9 +187,10 @@ def _write_columns(writer, columns: list[Sequence]) -> None:
 # The default dialect quotes every cell but numbers (a missing one as ""), doubling quotes
 # inside. Its rows are written without the csv module, which inspects every character of
 # every cell: each column of a batch, converted as ``csv_column`` would, adds a field to a
-# row template (``"%s"`` for text, a date or nothing, ``%s`` for a number) and, only where
-# it must, turns its cells into what the field takes; each row is then one ``%`` of the
-# template. A column of any other kind sends its batch through the csv module.
+# row template (``"%s"`` for text, a date or nothing, ``%s`` for a number, ``""`` for a
+# column with no value in the batch) and, only where it must, turns its cells into what the
+# field takes; each row is then one ``%`` of the template. A column of any other kind sends
+# its batch through the csv module.
 NUMBER_KINDS = frozenset((int, bool, float))
 NUMBER_OR_NONE = NUMBER_KINDS | {type(None)}
 DATE_OR_NONE = frozenset((date, type(None)))
@@ -197,8 +198,11 @@ DATETIME_OR_NONE = frozenset((datetime, type(None)))
 QUOTED = '"%s"'
 
 
-def _templated(values: Sequence) -> tuple[str, Sequence] | None:
-    """A column's field of the default dialect's row template and the cells that fill it."""
+def _templated(values: Sequence) -> tuple[str, Sequence | None] | None:
+    """A column's field of the default dialect's row template and the cells that fill it
+    (none for an empty column: its ``""`` is part of the template)."""
+    if values and values[0] is None and values.count(None) == len(values):
+        return '""', None
     if values.__class__ is Cents:
         texts = list(map(str, values))
         if "None" in texts:
@@ -241,7 +245,8 @@ def _write_default_columns(handle, writer, columns: list[Sequence]) -> None:
         _write_columns(writer, columns)
         return
     template = ",".join(field for field, _cells in fields) + DefaultDialect.lineterminator
-    rows = zip(*(cells for _field, cells in fields), strict=True)
+    filled = [cells for _field, cells in fields if cells is not None]
+    rows = zip(*filled, strict=True) if filled else repeat((), len(columns[0]))
     handle.write("".join(map(template.__mod__, rows)))
 
 
