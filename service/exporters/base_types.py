@@ -32,12 +32,13 @@ class Table:
 
 class Cents(tuple):
     """A column of amounts with two decimal places already (read from the store's money
-    columns, or summed from them in SQL): the CSV writer need not round them to cents."""
+    columns, or summed from them in SQL): the CSV writer need not round them to cents.
+    For a CSV file they may be their text already ("12.50")."""
 
 
 class Rates(tuple):
     """A column of tax rates: CSV shows them as pretix does, without trailing zeros ("19",
-    "7.5"); xlsx keeps them as numbers."""
+    "7.5"); xlsx keeps them as numbers. For a CSV file they may be their text ("19.00")."""
 
 
 def format_rate(rate: Decimal) -> str:

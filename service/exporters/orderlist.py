@@ -47,6 +47,12 @@ FEE_TYPE_LABELS = {
 SPLIT_MIN_ORDERS = 20_000
 
 
+def writes_text(form: dict) -> bool:
+    """Whether a sheet goes to a CSV file: it writes amounts and rates as text, so they may
+    come from the store as text (a workbook, or a form naming no format, keeps numbers)."""
+    return form.get("_format", "xlsx") != "xlsx"
+
+
 def yes_no(value: bool) -> str:
     return "Yes" if value else "No"
 
@@ -338,18 +344,21 @@ class OrderListExporter(MultiSheetListExporter):
         if layout.with_amounts:
             columns += [f"Paid by {payment_provider_name(p)}" for p in layout.providers]
         exported = queries.ExportedOrders.of(self.session, flt)
-        batches = self._order_batches(exported, layout)
+        batches = self._order_batches(exported, layout, writes_text(form))
         return Table.of_column_batches(columns, exported.count, batches)
 
     def _order_batches(
-        self, exported: queries.ExportedOrders, layout: TotalsLayout
+        self, exported: queries.ExportedOrders, layout: TotalsLayout, as_text: bool = False
     ) -> Iterator[list[Sequence]]:
         """Each batch of orders, column by column: most columns are the query's own, sums per
         tax rate and payments per provider included; the rest are made by mapping over
-        whole columns, not by building each row."""
+        whole columns, not by building each row. ``as_text``: amounts may come as their
+        text (``writes_text``)."""
         clock = self._clock()
         provider_text = ProviderText(layout.providers)
-        batches = orders_with_totals(self.session, exported, layout, writers.CSV_BATCH_ROWS)
+        batches = orders_with_totals(
+            self.session, exported, layout, writers.CSV_BATCH_ROWS, as_text
+        )
         for orders in batches:
             event_ids = orders["event_id"]
             rows = len(event_ids)
@@ -453,7 +462,7 @@ class OrderListExporter(MultiSheetListExporter):
             .where(*flt.conditions(), *self._position_conditions(form))
         )
         total = self.session.scalar(count_query)
-        batches = self._position_batches(form, flt, layout)
+        batches = self._position_batches(form, flt, layout, writes_text(form))
         return Table.of_column_batches(columns, total, batches)
 
     def _position_conditions(self, form: dict) -> list:
@@ -464,7 +473,9 @@ class OrderListExporter(MultiSheetListExporter):
             conditions.append(OrderPosition.item_id.in_(form["items"]))
         return conditions
 
-    def _position_batches(self, form, flt, layout: LinesLayout) -> Iterator[list[Sequence]]:
+    def _position_batches(
+        self, form, flt, layout: LinesLayout, as_text: bool = False
+    ) -> Iterator[list[Sequence]]:
         """Each batch of positions, column by column, like ``_order_batches``: the order's
         columns, add-on parent, check-ins and their lists, answers and payments come with
         each position."""
@@ -475,7 +486,8 @@ class OrderListExporter(MultiSheetListExporter):
         provider_text = ProviderText(layout.providers)
         conditions = self._position_conditions(form)
         batch_rows = writers.CSV_BATCH_ROWS
-        for lines in positions_with_orders(self.session, flt, layout, conditions, batch_rows):
+        batches = positions_with_orders(self.session, flt, layout, conditions, batch_rows, as_text)
+        for lines in batches:
             event_ids = lines["event_id"]
             rows = len(event_ids)
             placed = list(map(clock.local, event_ids, lines["datetime"]))

@@ -131,8 +131,20 @@ def _texts(values: Sequence) -> list:
     return texts
 
 
+class _RateTexts(dict):
+    """A tax rate's text as str() gives it ("19.00"; "None" for a missing one) → as pretix
+    shows it ("19"): an export has few rates, each formatted once."""
+
+    def __missing__(self, text: str) -> str | None:
+        shown = self[text] = None if text == "None" else format_rate(Decimal(text))
+        return shown
+
+
+RATE_TEXTS = _RateTexts()
+
+
 def _rate_texts(values: Sequence) -> list:
-    return [None if v is None else format_rate(v) for v in values]
+    return list(map(RATE_TEXTS.__getitem__, map(str, values)))
 
 
 def csv_column(values: tuple) -> Sequence:
@@ -209,7 +221,8 @@ def _templated(values: Sequence) -> tuple[str, Sequence | None] | None:
             texts = ["" if v is None else str(v) for v in values]
         return QUOTED, texts
     if values.__class__ is Rates:
-        return QUOTED, ["" if v is None else format_rate(v) for v in values]
+        texts = _rate_texts(values)
+        return QUOTED, texts if None not in texts else ["" if t is None else t for t in texts]
     kinds = set(map(type, values))
     if kinds <= NUMBER_KINDS:
         return "%s", values

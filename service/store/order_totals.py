@@ -168,10 +168,15 @@ def _totals(orders: ExportedOrders, layout: TotalsLayout) -> tuple[list, list]:
 
 
 def orders_with_totals(
-    session: Session, orders: ExportedOrders, layout: TotalsLayout, batch_rows: int
+    session: Session,
+    orders: ExportedOrders,
+    layout: TotalsLayout,
+    batch_rows: int,
+    amounts_as_text: bool = False,
 ) -> Iterator[dict[str, tuple]]:
     """The ``orders`` by (datetime, id), up to ``batch_rows`` at a time, each batch as
-    columns by label: ``ORDER_COLUMNS`` by their names, then the totals of ``layout``."""
+    columns by label: ``ORDER_COLUMNS`` by their names, then the totals of ``layout``.
+    ``amounts_as_text``: see ``streamed_columns``' ``numerics_as_text``."""
     if not orders.count:
         return
     kinds, totals = _totals(orders, layout)
@@ -179,4 +184,4 @@ def orders_with_totals(
     for kind in kinds:
         query = query.outerjoin(kind, kind.c.order_id == Order.id)
     query = query.where(*orders.conditions).order_by(Order.datetime, Order.id)
-    yield from streamed_columns(session.connection(), query, batch_rows)
+    yield from streamed_columns(session.connection(), query, batch_rows, amounts_as_text)

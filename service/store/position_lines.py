@@ -127,12 +127,14 @@ def positions_with_orders(
     layout: LinesLayout,
     line_conditions: list,
     batch_rows: int,
+    amounts_as_text: bool = False,
 ) -> Iterator[dict[str, tuple]]:
     """The positions of the filtered orders that meet ``line_conditions``, by order (datetime,
     id) and position number, up to ``batch_rows`` at a time, each batch as columns by label:
     ``LINE_ORDER_COLUMNS`` and ``LINE_COLUMNS`` by their names, ``addon_to``, ``checkin_lists``
     (the ids of the lists of its successful entry scans, comma-joined), then the answers and
-    payment counts of ``layout``."""
+    payment counts of ``layout``. ``amounts_as_text``: see ``streamed_columns``'
+    ``numerics_as_text``."""
     connection = session.connection()
     if connection.dialect.name == "postgresql":
         query = _looked_up_per_row(flt, layout)
@@ -144,7 +146,7 @@ def positions_with_orders(
     query = query.where(*line_conditions).order_by(
         Order.datetime, Order.id, OrderPosition.positionid, OrderPosition.id
     )
-    yield from streamed_columns(connection, query, batch_rows)
+    yield from streamed_columns(connection, query, batch_rows, amounts_as_text)
 
 
 def _looked_up_per_row(flt: OrderFilter, layout: LinesLayout):

@@ -239,12 +239,19 @@ def _plan_for_every_row(connection) -> None:
         connection.exec_driver_sql("SET LOCAL jit = off")
 
 
-def streamed_columns(connection, query, rows: int) -> Iterator[dict[str, tuple]]:
+def streamed_columns(
+    connection, query, rows: int, numerics_as_text: bool = False
+) -> Iterator[dict[str, tuple]]:
     """The query's rows through a server-side cursor, up to ``rows`` at a time, each batch
-    as its columns by label: for callers that build their output column by column."""
+    as its columns by label: for callers that build their output column by column.
+
+    ``numerics_as_text``: on PostgreSQL, NUMERIC values come as PostgreSQL's text of them,
+    not as Decimals, for a caller that only writes them out as text (a CSV file): for an
+    amount with two decimals that text is str() of its Decimal, and making no Decimal
+    saves reading and writing it. (SQLite's rows still give Decimals.)"""
     _plan_for_every_row(connection)
     if connection.dialect.name == "postgresql":
-        yield from _driver_streamed_columns(connection, query, rows)
+        yield from _driver_streamed_columns(connection, query, rows, numerics_as_text)
         return
     result = connection.execute(query.execution_options(yield_per=CHUNK_SIZE))
     labels = list(result.keys())
@@ -252,7 +259,9 @@ def streamed_columns(connection, query, rows: int) -> Iterator[dict[str, tuple]]
         yield dict(zip(labels, zip(*batch, strict=True), strict=True))
 
 
-def _driver_streamed_columns(connection, query, rows: int) -> Iterator[dict[str, tuple]]:
+def _driver_streamed_columns(
+    connection, query, rows: int, numerics_as_text: bool
+) -> Iterator[dict[str, tuple]]:
     """On PostgreSQL, through psycopg's own server-side cursor: for the integers, texts,
     booleans, numerics and timestamps that exports read, its values are the ones SQLAlchemy
     would return (it converts none of them), and wrapping each row in a ``Row`` cost a sixth
@@ -262,6 +271,10 @@ def _driver_streamed_columns(connection, query, rows: int) -> Iterator[dict[str,
     )
     name = f"streamed_{uuid.uuid4().hex}"
     with connection.connection.driver_connection.cursor(name=name) as cursor:
+        if numerics_as_text:
+            from psycopg.types.string import TextLoader
+
+            cursor.adapters.register_loader("numeric", TextLoader)
         cursor.execute(compiled.string, compiled.params)
         labels = [column.name for column in cursor.description]
         while fetched := cursor.fetchmany(CHUNK_SIZE):
