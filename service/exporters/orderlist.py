@@ -23,7 +23,7 @@ from . import dateframes, params, register, writers
 from .answer_columns import answer_cells, answer_columns
 from .base import MultiSheetListExporter
 from .base_types import Cents, Rates, Table, format_rate
-from .localtime import EventClock
+from .localtime import EventClock, times_of_day
 from .pretix_texts import (
     CheckedInLists,
     ShopLinks,
@@ -119,6 +119,14 @@ class ProviderText:
         if not counts:
             return [""] * rows
         return list(map(self, zip(*counts, strict=True)))
+
+
+def local_or_none(clock: EventClock, event_ids: Sequence[int], moments: Sequence) -> Sequence:
+    """A batch's column of moments as wall-clock times of their events; a column without
+    any (valid from and until, usually) as it is."""
+    if moments.count(None) == len(moments):
+        return moments
+    return list(map(clock.local_or_none, event_ids, moments))
 
 
 def empty(rows: int) -> list[None]:
@@ -372,7 +380,7 @@ class OrderListExporter(MultiSheetListExporter):
                 orders["email"],
                 orders["phone"],
                 list(map(datetime.date, placed)),
-                list(map(time_of_day, placed)),
+                times_of_day(placed),
                 *(orders[name] for name in INVOICE_ADDRESS_COLUMNS[:-1]),
                 orders["invoice_custom_field"],
                 orders[INVOICE_ADDRESS_COLUMNS[-1]],
@@ -501,7 +509,7 @@ class OrderListExporter(MultiSheetListExporter):
                 lines["email"],
                 lines["phone"],
                 list(map(datetime.date, placed)),
-                list(map(time_of_day, placed)),
+                times_of_day(placed),
                 list(map(items.get, lines["item_id"])),
                 lines["item_id"],
                 list(map(variations.get, lines["variation_id"])),
@@ -523,8 +531,8 @@ class OrderListExporter(MultiSheetListExporter):
                 lines["secret"],
                 *(empty(rows) for _ in SEAT_COLUMNS),
                 lines["blocked"],
-                list(map(clock.local_or_none, event_ids, lines["valid_from"])),
-                list(map(clock.local_or_none, event_ids, lines["valid_until"])),
+                local_or_none(clock, event_ids, lines["valid_from"]),
+                local_or_none(clock, event_ids, lines["valid_until"]),
                 lines["comment"],
                 lines["custom_followup_at"],
                 lines["addon_to"],
