@@ -30,8 +30,6 @@ from typing import TextIO
 
 from sqlalchemy import select
 
-from ..files import piece_path
-from ..storage.local import append
 from ..store import queries
 from ..store.models import Event, OrderFee, OrderPosition, QuestionAnswer, Seat
 from . import register
@@ -39,7 +37,7 @@ from .base import BaseExporter, ExportFile, ProgressCallback
 from .json_catalogue import Catalogue
 from .json_values import blocked, day, money, rate, utc
 from .orderlist import SPLIT_MIN_ORDERS
-from .parallel import parts_written_in_parallel, pieces_are_left_to_storage
+from .parallel import join_end_to_end, parts_written_in_parallel
 from .writers import RowCounter
 
 JSON_TYPE = "application/json"
@@ -174,14 +172,7 @@ class JSONExporter(BaseExporter):
             kept = [files[0], *(f for f in with_orders if f != files[0])]
             with open(kept[-1], "a", encoding="utf-8") as out:
                 out.write(tail)
-            if pieces_are_left_to_storage():
-                for number, part in enumerate(kept, start=1):
-                    os.replace(part, piece_path(path, number))
-                return
-            os.replace(kept[0], path)
-            with open(path, "ab") as joined:
-                for part in kept[1:]:
-                    append(part, joined)
+            join_end_to_end(path, kept)
 
     def _around_orders(self, event: Event) -> tuple[str, str]:
         """The single-event file's text before and after its orders' elements."""

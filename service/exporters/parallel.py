@@ -324,11 +324,18 @@ def write_csv_in_parallel(
     are written at the same time and joined in order, with the header once."""
     parts = [partial(_csv_part, make, dialect, i == 0) for i, make in enumerate(tables)]
     with parts_written_in_parallel(path, parts, progress, in_child) as files:
-        if pieces_are_left_to_storage():
-            for number, part in enumerate(files, start=1):
-                os.replace(part, piece_path(path, number))
-            return
-        os.replace(files[0], path)
-        with open(path, "ab") as joined:
-            for part in files[1:]:
-                append(part, joined)
+        join_end_to_end(path, files)
+
+
+def join_end_to_end(path: Path, files: list[Path]) -> None:
+    """Parts whose bytes follow one another made the result at ``path``: left to the
+    storage as its pieces (``pieces_left_to_storage``), or else the first renamed into place
+    and the others appended to it inside the kernel."""
+    if pieces_are_left_to_storage():
+        for number, part in enumerate(files, start=1):
+            os.replace(part, piece_path(path, number))
+        return
+    os.replace(files[0], path)
+    with open(path, "ab") as joined:
+        for part in files[1:]:
+            append(part, joined)
