@@ -261,6 +261,11 @@ def build_events(entry: dict, store, env: dict, sizes: list[int]) -> list:
             f"{store.backend}: built {size_label(orders)} in {event.build_seconds:.1f} s "
             f"{event.counts}"
         )
+    settle = getattr(store, "settle", None)
+    if settle is not None:
+        seconds = settle()
+        entry["settle_seconds"] = round(seconds, 2)
+        log(f"{store.backend}: the loaded rows written out (CHECKPOINT) in {seconds:.1f} s")
     return events
 
 
