@@ -86,6 +86,8 @@ TEMPLATED_POOLS = {
     "times with gaps": [None, datetime(2026, 1, 2, 3, 4, 5), datetime(2026, 1, 2, 3, 4, 5, 6)],
     "money": [Decimal("12.5"), Decimal("19.00"), Decimal("-0.001")],
     "formula text": [None, "=1+2", "plain", "-12.50", "+43 1", "a\n=b", "@x"],
+    # Numbers stay as they are; anything else that starts like a formula is defused.
+    "number-like text": ["+12", "-1.5e3", "+12\n", "-.5", "+1,5", "%", "|x", "-", "+1 2", "-1e"],
     "nothing": [None],
 }
 

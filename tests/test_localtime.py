@@ -82,3 +82,29 @@ def test_the_memo_stays_bounded(monkeypatch):
         assert clock.local(0, moment) == expected(zone, moment)
         moment += timedelta(minutes=37)
     assert 0 < len(clock._offsets[0]) <= 50
+
+
+@pytest.mark.parametrize("name", ["Europe/Berlin", "Australia/Lord_Howe", "Pacific/Apia"])
+def test_a_batch_is_shifted_like_each_moment_around_offset_changes(name):
+    """Batches of one event's moments in order of time, a few seconds to a day long, that
+    start anywhere around an offset change: shifted together only where that is right."""
+    zone = ZoneInfo(name)
+    changes = offset_changes(zone, datetime(2011, 1, 1), datetime(2013, 1, 1))
+    rng = random.Random(name)
+    for change in changes:
+        for _ in range(40):
+            start = change + timedelta(seconds=rng.randint(-30_000, 30_000))
+            steps = [timedelta(seconds=rng.randint(0, 400)) for _ in range(rng.randint(1, 300))]
+            moments = [start + sum(steps[:n], timedelta()) for n in range(len(steps))]
+            clock = clock_for([name, "UTC"])
+            got = clock.local_column([0] * len(moments), moments)
+            assert got == [expected(zone, m) for m in moments], (name, start)
+
+
+def test_a_batch_of_several_events_is_converted_moment_by_moment():
+    clock = clock_for(["Europe/Berlin", "America/New_York"])
+    moments = [datetime(2026, 7, 1, 12, 0), datetime(2026, 7, 1, 12, 5)]
+    assert clock.local_column([0, 1], moments) == [
+        expected(ZoneInfo("Europe/Berlin"), moments[0]),
+        expected(ZoneInfo("America/New_York"), moments[1]),
+    ]

@@ -1,6 +1,6 @@
 """What exporters hand to writers: tables of rows, and the error they may end with."""
 
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 from itertools import chain
@@ -48,3 +48,22 @@ def format_rate(rate: Decimal) -> str:
 
 class ExportError(Exception):
     """An expected failure whose message is shown to the client as is."""
+
+
+class Memo(dict):
+    """A cell's text made once per distinct value (or tuple of values) by ``make``, then
+    looked up: a column of a few distinct values (statuses, sales channels, yes or no) is
+    mapped through the dict in C instead of calling a Python function per cell."""
+
+    def __init__(self, make: Callable) -> None:
+        super().__init__()
+        self.make = make
+
+    def __missing__(self, key):
+        value = self[key] = self.make(key)
+        return value
+
+    def column(self, *columns: Sequence) -> list:
+        """The texts of a column; of several, each row's values as one tuple key."""
+        keys = columns[0] if len(columns) == 1 else zip(*columns, strict=True)
+        return list(map(self.__getitem__, keys))

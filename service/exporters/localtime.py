@@ -1,8 +1,9 @@
 """Stored naive-UTC datetimes shown in each event's own time zone."""
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from datetime import date, datetime, time, timedelta
 from itertools import repeat
+from operator import add
 from zoneinfo import ZoneInfo
 
 ONE_HOUR = timedelta(hours=1)
@@ -11,6 +12,8 @@ JUST_BEFORE = timedelta(microseconds=1)
 _UNKNOWN = object()
 # Hours whose offset is remembered per event before the memo starts afresh (a few MB at most).
 MAX_REMEMBERED_HOURS = 20_000
+# A batch's moments spanning at most this are shifted together where they share an offset.
+SHARED_OFFSET_SPAN = timedelta(hours=12)
 
 
 def _wall_clock(zone: ZoneInfo, moment: datetime) -> datetime:
@@ -41,6 +44,13 @@ class EventClock:
 
     def local(self, event_id: int, moment: datetime) -> datetime:
         """Naive wall-clock time in the event's zone (spreadsheets know no time zones)."""
+        offset = self._offset(event_id, moment)
+        if offset is None:
+            return _wall_clock(self._zones[event_id], moment)
+        return moment + offset
+
+    def _offset(self, event_id: int, moment: datetime) -> timedelta | None:
+        """The event's offset throughout the UTC hour of ``moment`` (``_offset_of_hour``)."""
         hour = moment.toordinal() * 24 + moment.hour
         offsets = self._offsets[event_id]
         offset = offsets.get(hour, _UNKNOWN)
@@ -48,9 +58,24 @@ class EventClock:
             if len(offsets) >= MAX_REMEMBERED_HOURS:
                 offsets.clear()
             offset = offsets[hour] = _offset_of_hour(self._zones[event_id], moment)
-        if offset is None:
-            return _wall_clock(self._zones[event_id], moment)
-        return moment + offset
+        return offset
+
+    def local_column(self, event_ids: Sequence[int], moments: Sequence[datetime]) -> list:
+        """``local`` for each row of a batch. A batch of one event's moments within a few
+        hours (rows in order of time) that share one offset throughout is shifted by it in C;
+        each hour between the first and the last moment is looked at, so none is missed."""
+        rows = len(moments)
+        if rows and event_ids.count(event_ids[0]) == rows:
+            first, last = min(moments), max(moments)
+            if last - first <= SHARED_OFFSET_SPAN:
+                hour = first.replace(minute=0, second=0, microsecond=0)
+                offsets = set()
+                while hour <= last:
+                    offsets.add(self._offset(event_ids[0], hour))
+                    hour += ONE_HOUR
+                if len(offsets) == 1 and None not in offsets:
+                    return list(map(add, moments, repeat(offsets.pop())))
+        return list(map(self.local, event_ids, moments))
 
     def local_or_none(self, event_id: int, moment: datetime | None) -> datetime | None:
         return None if moment is None else self.local(event_id, moment)

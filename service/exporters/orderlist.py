@@ -22,7 +22,7 @@ from ..store.position_lines import LinesLayout, positions_with_orders
 from . import dateframes, params, register, writers
 from .answer_columns import answer_cells, answer_columns
 from .base import MultiSheetListExporter
-from .base_types import Cents, Rates, Table, format_rate
+from .base_types import Cents, Memo, Rates, Table, format_rate
 from .localtime import EventClock, times_of_day
 from .pretix_texts import (
     CheckedInLists,
@@ -55,6 +55,9 @@ def writes_text(form: dict) -> bool:
 
 def yes_no(value: bool) -> str:
     return "Yes" if value else "No"
+
+
+YES_NO = Memo(yes_no)
 
 
 def status_label(status: str, require_approval: bool) -> str:
@@ -104,21 +107,20 @@ class ProviderText:
 
     def __init__(self, providers: list[str]) -> None:
         self.providers = providers
-        self.texts: dict[tuple, str] = {}
+        self.texts = Memo(self._text)
 
     def __call__(self, payments: tuple) -> str:
-        text = self.texts.get(payments)
-        if text is None:
-            paid = (p for p, n in zip(self.providers, payments, strict=True) if n)
-            text = ", ".join(map(payment_provider_name, paid))
-            self.texts[payments] = text
-        return text
+        return self.texts[payments]
+
+    def _text(self, payments: tuple) -> str:
+        paid = (p for p, n in zip(self.providers, payments, strict=True) if n)
+        return ", ".join(map(payment_provider_name, paid))
 
     def column(self, counts: list[Sequence[int]], rows: int) -> list[str]:
         """The cells of a batch of ``rows`` rows from one column of counts per provider."""
         if not counts:
             return [""] * rows
-        return list(map(self, zip(*counts, strict=True)))
+        return list(map(self.texts.__getitem__, zip(*counts, strict=True)))
 
 
 def local_or_none(clock: EventClock, event_ids: Sequence[int], moments: Sequence) -> Sequence:
@@ -364,19 +366,21 @@ class OrderListExporter(MultiSheetListExporter):
         text (``writes_text``)."""
         clock = self._clock()
         provider_text = ProviderText(layout.providers)
+        statuses = Memo(lambda key: status_label(*key))
+        channels = Memo(sales_channel_name)
         batches = orders_with_totals(
             self.session, exported, layout, writers.CSV_BATCH_ROWS, as_text
         )
         for orders in batches:
             event_ids = orders["event_id"]
             rows = len(event_ids)
-            placed = list(map(clock.local, event_ids, orders["datetime"]))
+            placed = clock.local_column(event_ids, orders["datetime"])
             paid = [orders[name] for name in layout.took_payment]
             yield [
                 *self._event_columns(event_ids, clock),
                 orders["code"],
                 Cents(orders["total"]),
-                list(map(status_label, orders["status"], orders["require_approval"])),
+                statuses.column(orders["status"], orders["require_approval"]),
                 orders["email"],
                 orders["phone"],
                 list(map(datetime.date, placed)),
@@ -389,16 +393,16 @@ class OrderListExporter(MultiSheetListExporter):
                 orders["locale"],
                 *(Cents(orders[name]) for name in layout.per_rate),
                 empty(rows),
-                list(map(sales_channel_name, orders["sales_channel"])),
-                list(map(yes_no, orders["checkin_attention"])),
+                channels.column(orders["sales_channel"]),
+                YES_NO.column(orders["checkin_attention"]),
                 orders["checkin_text"],
                 orders["comment"],
                 orders["custom_followup_at"],
                 orders["positions"],
-                list(map(yes_no, orders["email_known_to_work"])),
+                YES_NO.column(orders["email_known_to_work"]),
                 orders["customer_identifier"],
                 provider_text.column(paid, rows),
-                list(map(self.links.order, event_ids, orders["code"], orders["order_secret"])),
+                self.links.order_column(event_ids, orders["code"], orders["order_secret"]),
                 *(Cents(orders[name]) for name in layout.kept),
             ]
 
@@ -492,20 +496,21 @@ class OrderListExporter(MultiSheetListExporter):
         rules = tax_rule_texts(queries.tax_rules_of(self.session, flt.event_ids))
         lists = CheckedInLists(queries.checkin_list_names(self.session, flt.event_ids))
         provider_text = ProviderText(layout.providers)
+        statuses = Memo(lambda key: position_status(key[0], status_label(*key[1:])))
+        channels = Memo(sales_channel_name)
         conditions = self._position_conditions(form)
         batch_rows = writers.CSV_BATCH_ROWS
         batches = positions_with_orders(self.session, flt, layout, conditions, batch_rows, as_text)
         for lines in batches:
             event_ids = lines["event_id"]
             rows = len(event_ids)
-            placed = list(map(clock.local, event_ids, lines["datetime"]))
-            statuses = map(status_label, lines["status"], lines["require_approval"])
+            placed = clock.local_column(event_ids, lines["datetime"])
             paid = [lines[name] for name in layout.took_payment]
             yield [
                 *self._event_columns(event_ids, clock),
                 lines["code"],
                 lines["positionid"],
-                list(map(position_status, lines["canceled"], statuses)),
+                statuses.column(lines["canceled"], lines["status"], lines["require_approval"]),
                 lines["email"],
                 lines["phone"],
                 list(map(datetime.date, placed)),
@@ -541,20 +546,14 @@ class OrderListExporter(MultiSheetListExporter):
                     for column, name in zip(layout.questions, layout.answers, strict=True)
                 ),
                 *(lines[name] for name in INVOICE_ADDRESS_COLUMNS),
-                list(map(sales_channel_name, lines["sales_channel"])),
+                channels.column(lines["sales_channel"]),
                 lines["locale"],
-                list(map(yes_no, lines["email_known_to_work"])),
+                YES_NO.column(lines["email_known_to_work"]),
                 lines["customer_identifier"],
-                list(map(lists, lines["checkin_lists"])),
+                lists.column(lines["checkin_lists"]),
                 provider_text.column(paid, rows),
-                list(
-                    map(
-                        self.links.position,
-                        event_ids,
-                        lines["code"],
-                        lines["positionid"],
-                        lines["web_secret"],
-                    )
+                self.links.position_column(
+                    event_ids, lines["code"], lines["positionid"], lines["web_secret"]
                 ),
             ]
 

@@ -2,6 +2,7 @@
 payment providers by name, tax rules and product categories described, the check-in lists a
 position was let in on, and the buyer's page links."""
 
+from collections.abc import Sequence
 from decimal import Decimal
 
 from .base_types import format_rate
@@ -84,6 +85,14 @@ class CheckedInLists:
             self.texts[ids] = text
         return text
 
+    def column(self, ids: Sequence[str | None]) -> list[str]:
+        """The cells of a column of comma-joined ids: looked up in C where each is known."""
+        texts = self.texts
+        try:
+            return list(map(texts.__getitem__, ids))
+        except KeyError:
+            return list(map(self, ids))
+
 
 class ShopLinks:
     """The buyer's order page and a position's ticket page, as pretix builds them; empty
@@ -102,3 +111,27 @@ class ShopLinks:
         if not (self.enabled and web_secret):
             return ""
         return f"{self.bases[event_id]}/ticket/{code}/{positionid}/{web_secret}/"
+
+    def order_column(self, event_ids: Sequence[int], codes, secrets) -> list[str]:
+        """``order`` for each row of a batch."""
+        template = self._template(event_ids, secrets, "/order/{}/{}/")
+        if template is None:
+            return list(map(self.order, event_ids, codes, secrets))
+        return list(map(template.format, codes, secrets))
+
+    def position_column(self, event_ids: Sequence[int], codes, positionids, secrets) -> list[str]:
+        """``position`` for each row of a batch."""
+        template = self._template(event_ids, secrets, "/ticket/{}/{}/{}/")
+        if template is None:
+            return list(map(self.position, event_ids, codes, positionids, secrets))
+        return list(map(template.format, codes, positionids, secrets))
+
+    def _template(self, event_ids: Sequence[int], secrets: Sequence, path: str) -> str | None:
+        """A ``str.format`` template for a batch of one event's rows that all have a secret
+        (filled in C); None for any other batch, made row by row."""
+        if not (self.enabled and event_ids) or event_ids.count(event_ids[0]) != len(event_ids):
+            return None
+        if None in secrets or "" in secrets:
+            return None
+        base = self.bases[event_ids[0]].replace("{", "{{").replace("}", "}}")
+        return base + path

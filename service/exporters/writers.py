@@ -241,15 +241,33 @@ def _templated(values: Sequence) -> tuple[str, Sequence | None] | None:
     return None
 
 
+# Cells joined into one text, each after a NUL (which no stored text holds), are checked and
+# changed in C loops: one that starts like a formula and is not a number (``_defuse``) gets
+# its quote mark from one substitution.
+CELL_START = "\x00"
+FORMULA_CELL_RE = re.compile(CELL_START + "[" + re.escape("".join(FORMULA_PREFIXES)) + "]")
+DEFUSED_CELL_RE = re.compile(
+    CELL_START
+    + "(?=["
+    + re.escape("".join(FORMULA_PREFIXES))
+    + r"])(?![+-]?(?:\d+(?:[.,]\d*)?|[.,]\d+)(?:[eE][+-]?\d+)?\n?(?:\x00|\Z))"
+)
+
+
 def _quoted_texts(texts: Sequence[str]) -> Sequence[str]:
-    """Texts as they go between quotes: a line that starts like a formula defused (as
+    """Texts as they go between quotes: one that starts like a formula defused (as
     ``csv_cell`` does), quotes doubled."""
-    joined = "\n".join(texts)
-    if FORMULA_LINE_RE.search("\n" + joined):
-        texts = list(map(_defuse, texts))
-    if '"' in joined:
-        texts = [text.replace('"', '""') for text in texts]
-    return texts
+    joined = CELL_START + CELL_START.join(texts)
+    if joined.count(CELL_START) != len(texts):  # a text holding a NUL: cell by cell
+        return [_defuse(text).replace('"', '""') for text in texts]
+    changed = joined
+    if FORMULA_CELL_RE.search(changed):
+        changed = DEFUSED_CELL_RE.sub(CELL_START + "'", changed)
+    if '"' in changed:
+        changed = changed.replace('"', '""')
+    if changed is joined:
+        return texts
+    return changed[1:].split(CELL_START)
 
 
 def _write_default_columns(handle, writer, columns: list[Sequence]) -> None:
