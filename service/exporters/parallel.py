@@ -175,9 +175,12 @@ def parts_written_in_parallel(
         while not all(finished):
             for i, (receiver, _sender) in enumerate(signals):
                 finished[i] = finished[i] or receiver.poll()
-            # A part's process that ended without saying it was done has failed.
+            # A part's process that ended without saying it was done has failed. Its pipe is
+            # looked at once more: it may have said so just after the look above.
             unfinished = [i for i in range(len(parts)) if not finished[i]]
-            if any(children[i].exitcode is not None for i in unfinished):
+            if any(
+                children[i].exitcode is not None and not signals[i][0].poll() for i in unfinished
+            ):
                 break
             progress(_fraction(done, totals, finished))
             # Wakes as soon as a part is written or a process ends.
