@@ -1,17 +1,18 @@
-"""Positions with everything the positions sheet shows beside them, in one streamed query.
+"""Positions with everything the positions sheet shows beside them, streamed.
 
 Each position comes with its order's columns, the number of the position it is an add-on
 to, its successful entry scans and their lists, its answers (a column per question) and how
 many paid payments each provider took for its order. Nothing is looked up per chunk or
-grouped in Python; the rows arrive through a server-side cursor, a batch at a time, in the
+grouped in Python; the rows arrive through server-side cursors, a batch at a time, in the
 sheet's order (orders by date, then position number).
 
-On PostgreSQL the query walks the orders in that order (by their (event, datetime, id)
-index), each order's positions by their order-id index, and looks up each order's payments
-and each position's scans and answers by their indexes (``LATERAL``): rows come out nearly
-sorted (only each order's few positions are sorted) and nothing is spilled to disk. On
-SQLite, which has no ``LATERAL``, each kind is aggregated once for the whole export and
-joined.
+On PostgreSQL one query walks the orders in that order (by their (event, datetime, id)
+index), each order's positions by their order-id index, and looks up each position's scans
+and answers by their indexes (``LATERAL``): rows come out nearly sorted (only each order's
+few positions are sorted) and nothing is spilled to disk. A second query reads the same
+orders' columns and payments once per order, and each order's values are repeated for its
+lines here (``beside_their_orders``). On SQLite, which has no ``LATERAL``, each kind is
+aggregated once for the whole export and joined, in one query.
 """
 
 from collections.abc import Iterator
