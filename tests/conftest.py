@@ -19,6 +19,7 @@ from service import create_app
 from service.auth import create_team_token
 from service.exporters import REGISTRY
 from service.jobs import get_queue
+from service.storage import LocalStorage, S3Storage
 from service.store import create_all, get_engine, get_session
 from service.store.demo import generate_demo_data
 from service.store.models import Event, Organizer
@@ -345,3 +346,17 @@ def s3_server():
     server = S3Server().start()
     yield server
     server.stop()
+
+
+@pytest.fixture(params=["local", "s3"])
+def storage(request, tmp_path):
+    """Each result storage in turn, empty: a local directory, then a bucket of its own on
+    moto's S3 server."""
+    scratch = tmp_path / "scratch"
+    scratch.mkdir()
+    if request.param == "local":
+        yield LocalStorage(scratch)
+        return
+    server = request.getfixturevalue("s3_server")
+    bucket = server.make_bucket(f"results-{uuid.uuid4().hex[:8]}")
+    yield S3Storage(f"s3://{bucket}/exports", scratch=scratch, endpoint_url=server.url)

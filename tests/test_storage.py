@@ -1,4 +1,5 @@
-"""One suite for every result storage: local disk and S3 (moto's server, over HTTP)."""
+"""One suite for every result storage: local disk and S3 (moto's server, over HTTP), as
+conftest's ``storage`` fixture gives them."""
 
 import os
 import time
@@ -10,18 +11,6 @@ import pytest
 from service.storage import LocalStorage, S3Storage
 
 MIB = 1024 * 1024
-
-
-@pytest.fixture(params=["local", "s3"])
-def storage(request, tmp_path):
-    scratch = tmp_path / "scratch"
-    scratch.mkdir()
-    if request.param == "local":
-        yield LocalStorage(scratch)
-        return
-    server = request.getfixturevalue("s3_server")
-    bucket = server.make_bucket(f"results-{uuid.uuid4().hex[:8]}")
-    yield S3Storage(f"s3://{bucket}/exports", scratch=scratch, endpoint_url=server.url)
 
 
 def new_id() -> str:

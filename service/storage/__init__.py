@@ -11,11 +11,19 @@ from pathlib import Path
 
 from flask import current_app
 
-from .base import Storage, StorageError, StoredFile
+from .base import StagedPart, Storage, StorageError, StoredFile
 from .local import LocalStorage
 from .s3 import S3Storage
 
-__all__ = ["LocalStorage", "S3Storage", "Storage", "StorageError", "StoredFile", "get_storage"]
+__all__ = [
+    "LocalStorage",
+    "S3Storage",
+    "StagedPart",
+    "Storage",
+    "StorageError",
+    "StoredFile",
+    "get_storage",
+]
 
 
 def storage_for(config) -> Storage:

@@ -1,5 +1,6 @@
 """Results in a local directory (``EXPORT_DIR``): what one machine, or hosts sharing a disk,
-need. Unfinished files live in the same directory, so publishing is a rename."""
+need. Unfinished files live in the same directory, so publishing is a rename, and so do
+staged parts (``parts/<file id>/<number>``), so that staging one is a rename too."""
 
 import errno
 import os
@@ -9,7 +10,9 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import BinaryIO
 
-from .base import StoredFile
+from .base import StagedPart, StorageError, StoredFile
+
+STAGED_DIR = "parts"
 
 
 def is_file_id(name: str) -> bool:
@@ -18,6 +21,17 @@ def is_file_id(name: str) -> bool:
     except ValueError:
         return False
     return value.version == 4 and str(value) == name
+
+
+def part_name(number: int) -> str:
+    """A staged part's name: its number in decimal, so that nothing else passes for one."""
+    if number < 0:
+        raise ValueError(f"a part number is never negative: {number}")
+    return str(number)
+
+
+def is_part_name(name: str) -> bool:
+    return name.isascii() and name.isdigit()
 
 
 class LocalStorage:
@@ -38,6 +52,40 @@ class LocalStorage:
         size = os.path.getsize(first)
         os.replace(first, self.path(file_id))
         return size
+
+    def staged_dir(self, file_id: str) -> Path:
+        """``<root>/parts/<file id>``; the id is checked because the whole tree is removed
+        by this name."""
+        if not is_file_id(file_id):
+            raise ValueError(f"not a file id: {file_id!r}")
+        return self.root / STAGED_DIR / file_id
+
+    def stage_part(self, file_id: str, number: int, path: Path) -> StagedPart:
+        target = self.staged_dir(file_id) / part_name(number)
+        target.parent.mkdir(parents=True, exist_ok=True)
+        os.replace(path, target)
+        return StagedPart(str(target), os.path.getsize(target))
+
+    def publish_composed(self, file_id: str, segments: list[bytes | StagedPart]) -> int:
+        """Written under a partial name beside the result and renamed into place, so that
+        no reader sees half a result, and a crash leaves a file the cleanup knows."""
+        composing = self.root / f".{file_id}.composed.partial"
+        try:
+            with open(composing, "wb") as result:
+                for segment in segments:
+                    _write_segment(segment, result)
+            size = os.path.getsize(composing)
+            os.replace(composing, self.path(file_id))
+        except BaseException:
+            composing.unlink(missing_ok=True)
+            raise
+        return size
+
+    def delete_staged(self, file_id: str) -> None:
+        try:
+            shutil.rmtree(self.staged_dir(file_id))
+        except FileNotFoundError:
+            pass
 
     def stat(self, file_id: str) -> StoredFile | None:
         try:
@@ -66,10 +114,36 @@ class LocalStorage:
                     if now - entry.stat().st_mtime > max_age_seconds:
                         Path(entry.path).unlink(missing_ok=True)
                         removed += 1
+        self._remove_expired_staged(max_age_seconds, now)
         return removed
+
+    def _remove_expired_staged(self, max_age_seconds: float, now: float) -> None:
+        """Parts never composed. A file id's directory goes as a whole once nothing was
+        staged in it for ``max_age_seconds``: staging renames a part in, which touches it."""
+        try:
+            entries = os.scandir(self.root / STAGED_DIR)
+        except FileNotFoundError:
+            return
+        with entries:
+            for entry in entries:
+                if not (is_file_id(entry.name) and entry.is_dir(follow_symlinks=False)):
+                    continue
+                if now - entry.stat(follow_symlinks=False).st_mtime > max_age_seconds:
+                    shutil.rmtree(entry.path, ignore_errors=True)
 
     def download_url(self, file_id: str, disposition: str, content_type: str) -> str | None:
         return None
+
+
+def _write_segment(segment: bytes | StagedPart, target) -> None:
+    if not isinstance(segment, StagedPart):
+        target.write(segment)
+        return
+    target.flush()  # append writes to the descriptor, past anything still buffered
+    try:
+        append(Path(segment.key), target)
+    except FileNotFoundError as exc:
+        raise StorageError(f"The staged part {segment.key} is missing") from exc
 
 
 def append(source: Path, target) -> None:
