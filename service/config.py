@@ -63,6 +63,11 @@ class Config:
         self.EXPORT_TTL_HOURS = _int("EXPORT_TTL_HOURS", 24)
         self.EXPORT_TIMEOUT = _int("EXPORT_TIMEOUT", 3600)
         self.EXPORT_QUEUE = os.environ.get("EXPORT_QUEUE", "exports")
+        # Cut a big CSV sheet into this many parts, each a job any worker may take (0: one
+        # local process per core); see service/jobs/parts.py.
+        self.EXPORT_PART_JOBS = _int("EXPORT_PART_JOBS", 0)
+        # Sheets of fewer orders are written in one piece (unset: the exporter's own limit).
+        self.EXPORT_SPLIT_MIN_ORDERS = _int("EXPORT_SPLIT_MIN_ORDERS", 0) or None
         # Added to a worker's nice value: exports yield the CPU to web requests on a shared box.
         self.WORKER_NICENESS = _int("WORKER_NICENESS", 5)
         # Fair use: a token's exports run two at a time, the rest wait in line; only a

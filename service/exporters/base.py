@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session
 from ..store.models import Event, Organizer
 from . import params, writers
 from .base_types import ExportError, Table  # noqa: F401 (exporters raise it from here)
-from .parallel import write_csv_in_parallel, write_xlsx_in_parallel
+from .parallel import parts_spread, write_csv_in_parallel, write_xlsx_in_parallel
 
 XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 CSV_TYPE = "text/csv"
@@ -186,7 +186,11 @@ class MultiSheetListExporter(BaseExporter):
         fmt = form["_format"]
         if fmt == "xlsx":
             cores = os.cpu_count() or 1
-            if len(self.sheets) > 1 and cores > 1:
+            spread = parts_spread()
+            counted = self._counted_runs(form, spread.parts) if spread is not None else None
+            if counted is not None:
+                spread.write_xlsx(counted, progress)
+            elif len(self.sheets) > 1 and cores > 1:
                 runs = [
                     (title, self._run_factories(key, form, cores)) for key, title in self.sheets
                 ]
@@ -196,8 +200,11 @@ class MultiSheetListExporter(BaseExporter):
                 writers.write_xlsx(path, sheets, progress)
             return ExportFile(self.base_filename() + ".xlsx", XLSX_TYPE)
         sheet, dialect = fmt.split(":")
-        runs = self.split(sheet, form, os.cpu_count() or 1)
-        if runs:
+        spread = parts_spread()
+        runs = self.split(sheet, form, spread.parts if spread else os.cpu_count() or 1)
+        if runs and spread:
+            spread.write_csv(sheet, dialect, runs, progress)
+        elif runs:
             tables = [self._run_table_factory(sheet, form, run) for run in runs]
             write_csv_in_parallel(
                 path, tables, writers.SHEET_DIALECTS[dialect], progress, self._own_session
@@ -222,6 +229,25 @@ class MultiSheetListExporter(BaseExporter):
             return self.table(sheet, form)
 
         return make_table
+
+    def _counted_runs(self, form: dict, parts: int) -> list[tuple] | None:
+        """Each sheet's (title, key, runs, rows of each run), a run of None being the whole
+        sheet: the rows counted by an exporter of its own per run, as the run's writer will.
+        None where no sheet is big enough to be cut into runs."""
+        split = {key: self.split(key, form, parts) for key, _title in self.sheets}
+        if not any(split.values()):
+            return None
+        sheets = []
+        for key, title in self.sheets:
+            runs = split[key] or [None]
+            counts = []
+            for run in runs:
+                counter = type(self)(self.session, self.scope)
+                if run is not None:
+                    counter.use_run(run)
+                counts.append(counter.table(key, form).total)
+            sheets.append((title, key, runs, counts))
+        return sheets
 
     def _table_factory(self, key: str, form: dict):
         return lambda: self.table(key, form)

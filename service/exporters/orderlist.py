@@ -47,6 +47,12 @@ FEE_TYPE_LABELS = {
 SPLIT_MIN_ORDERS = 20_000
 
 
+def split_min_orders() -> int:
+    """``EXPORT_SPLIT_MIN_ORDERS`` where the operator set it, else ``SPLIT_MIN_ORDERS``."""
+    configured = current_app.config.get("EXPORT_SPLIT_MIN_ORDERS") if has_app_context() else None
+    return configured or SPLIT_MIN_ORDERS
+
+
 def writes_text(form: dict) -> bool:
     """Whether a sheet goes to a CSV file: it writes amounts and rates as text, so they may
     come from the store as text (a workbook, or a form naming no format, keeps numbers)."""
@@ -220,7 +226,7 @@ class OrderListExporter(MultiSheetListExporter):
         if parts < 2:
             return None
         total = queries.count_orders(self.session, flt)
-        if total < SPLIT_MIN_ORDERS:
+        if total < split_min_orders():
             return None
         keys = queries.split_keys(self.session, flt, parts, total)
         if len(keys) != parts - 1:

@@ -60,6 +60,25 @@ def pieces_are_left_to_storage() -> bool:
     return _LEAVE_PIECES.get()
 
 
+_SPREAD: ContextVar = ContextVar("spread", default=None)
+
+
+@contextmanager
+def spreading_parts(spread) -> Iterator[None]:
+    """Inside, a sheet cut into runs is written by ``spread`` (``service.jobs.parts``:
+    its ``parts`` runs as jobs of any worker) instead of by local processes."""
+    token = _SPREAD.set(spread)
+    try:
+        yield
+    finally:
+        _SPREAD.reset(token)
+
+
+def parts_spread():
+    """What writes a CSV sheet's runs elsewhere (see ``spreading_parts``), or None."""
+    return _SPREAD.get()
+
+
 class PartFailed(Exception):
     """A child's failure that is neither an ExportError nor an OSError."""
 
@@ -239,7 +258,7 @@ def _sheet_part(make_table: Callable[[], Table], target: Path, begin, count, pla
     if where.table_rows or where.first:
         pieces = sheet_pieces(
             table.columns,
-            _exactly(table.rows, table.total),
+            exactly(table.rows, table.total),
             where.before,
             where.table_rows,
             partial(sheet_piece_path, target),
@@ -250,7 +269,7 @@ def _sheet_part(make_table: Callable[[], Table], target: Path, begin, count, pla
             listing.write(f"{number}\t{piece.crc}\t{piece.size}\t{piece.path.name}\n")
 
 
-def _exactly(rows, total: int) -> Iterator:
+def exactly(rows, total: int) -> Iterator:
     """The rows, checked to be as many as were counted: a worksheet's row numbers and where
     it ends were worked out from the counts."""
     written = 0

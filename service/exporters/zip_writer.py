@@ -11,12 +11,14 @@ zip64 sizes in their local headers; the central directory and its end use zip64 
 where a value needs them, as zipfile does.
 """
 
+import os
 import struct
 import zlib
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
+from ..storage.base import StagedPart
 from ..storage.local import append
 
 COMPRESS_LEVEL = 1
@@ -39,11 +41,18 @@ CRC_POLYNOMIAL = 0xEDB88320
 
 @dataclass(frozen=True)
 class Piece:
-    """Deflated bytes in a file, with the CRC-32 and length of what they inflate to."""
+    """Deflated bytes in a file (or a part staged in the result storage, ``StagedPart``),
+    with the CRC-32 and length of what they inflate to."""
 
-    path: Path
+    path: "Path | StagedPart"
     crc: int
     size: int
+
+    @property
+    def compressed(self) -> int:
+        if isinstance(self.path, StagedPart):
+            return self.path.size
+        return os.path.getsize(self.path)
 
 
 @dataclass
@@ -77,45 +86,106 @@ class PieceWriter:
         return Piece(self.path, self.crc, self.size)
 
 
-class ZipWriter:
-    """Entries one after the other (``write_bytes``, ``open_entry``, ``write_pieces``), then
-    ``close`` writes the central directory."""
+class FileSink:
+    """An archive written to a file; pieces are copied into it inside the kernel."""
 
     def __init__(self, path) -> None:
         self.handle = open(path, "wb")
+
+    def write(self, data: bytes) -> None:
+        self.handle.write(data)
+
+    def copy(self, piece: Piece) -> None:
+        self.handle.flush()  # the copy writes to the file descriptor itself
+        append(piece.path, self.handle)
+
+    def tell(self) -> int:
+        return self.handle.tell()
+
+    def rewrite(self, offset: int, data: bytes) -> None:
+        end = self.handle.tell()
+        self.handle.seek(offset)
+        self.handle.write(data)
+        self.handle.seek(end)
+
+    def close(self) -> None:
+        self.handle.close()
+
+
+class SegmentSink:
+    """An archive as the segments it is made of, in order: its own bytes, and the pieces
+    staged in the result storage, for the storage to put together (``publish_composed``)
+    without the pieces passing through this process."""
+
+    def __init__(self) -> None:
+        self.segments: list = []
+        self.offset = 0
+
+    def write(self, data: bytes) -> None:
+        if self.segments and isinstance(self.segments[-1], bytes):
+            self.segments[-1] += data
+        else:
+            self.segments.append(bytes(data))
+        self.offset += len(data)
+
+    def copy(self, piece: Piece) -> None:
+        self.segments.append(piece.path)
+        self.offset += piece.compressed
+
+    def tell(self) -> int:
+        return self.offset
+
+    def close(self) -> None:
+        pass
+
+
+class ZipWriter:
+    """Entries one after the other (``write_bytes``, ``open_entry``, ``write_pieces``), then
+    ``close`` writes the central directory. Into a file at a path, or into a sink
+    (``SegmentSink``), which takes every entry but ``open_entry``'s."""
+
+    def __init__(self, target) -> None:
+        self.sink = target if isinstance(target, SegmentSink) else FileSink(target)
         self.entries: list[_Entry] = []
 
     def write_bytes(self, name: str, data: bytes) -> None:
-        with self.open_entry(name) as entry:
-            entry.write(data)
+        compressor = zlib.compressobj(COMPRESS_LEVEL, zlib.DEFLATED, -15)
+        deflated = compressor.compress(data) + compressor.flush()
+        entry = self._entry(name, zlib.crc32(data), len(data), len(deflated))
+        self.sink.write(deflated)
+        self.entries.append(entry)
 
     def open_entry(self, name: str) -> "_EntryStream":
-        """A file-like entry that deflates what is written to it."""
-        return _EntryStream(self, self._begin(name))
+        """A file-like entry that deflates what is written to it (into a file only: its
+        header is completed afterwards)."""
+        entry = _Entry(name.encode("ascii"), self.sink.tell())
+        self.sink.write(self._local_header(entry))
+        return _EntryStream(self, entry)
 
     def write_pieces(self, name: str, pieces: Iterable[Piece]) -> None:
         """An entry made of deflated pieces, copied as they are (see the module's docstring)."""
-        entry = self._begin(name)
+        pieces = list(pieces)
+        crc = 0
         for piece in pieces:
-            self.handle.flush()  # the copy writes to the file descriptor itself
-            append(piece.path, self.handle)
-            entry.crc = crc32_combine(entry.crc, piece.crc, piece.size)
-            entry.size += piece.size
-        self._end(entry)
+            crc = crc32_combine(crc, piece.crc, piece.size)
+        size = sum(piece.size for piece in pieces)
+        entry = self._entry(name, crc, size, sum(piece.compressed for piece in pieces))
+        for piece in pieces:
+            self.sink.copy(piece)
+        self.entries.append(entry)
 
-    def _begin(self, name: str) -> _Entry:
-        entry = _Entry(name.encode("ascii"), self.handle.tell())
-        self.handle.write(self._local_header(entry))
+    def _entry(self, name: str, crc: int, size: int, compressed: int) -> _Entry:
+        """An entry whose CRC and sizes are known, its local header written."""
+        entry = _Entry(name.encode("ascii"), self.sink.tell(), crc, compressed, size)
+        self.sink.write(self._local_header(entry))
         return entry
 
     def _end(self, entry: _Entry) -> None:
         """Fill in the local header's CRC and sizes, now known."""
-        end = self.handle.tell()
+        end = self.sink.tell()
         entry.compressed = end - entry.offset - LOCAL_HEADER.size - len(entry.name)
         entry.compressed -= LOCAL_ZIP64.size
-        self.handle.seek(entry.offset)
-        self.handle.write(self._local_header(entry))
-        self.handle.seek(end)
+        self.sink.rewrite(entry.offset, self._local_header(entry))
         self.entries.append(entry)
 
     @staticmethod
@@ -125,14 +195,14 @@ class ZipWriter:
         return header + entry.name + LOCAL_ZIP64.pack(1, 16, entry.size, entry.compressed)
 
     def close(self) -> None:
-        start = self.handle.tell()
+        start = self.sink.tell()
         for entry in self.entries:
-            self.handle.write(self._central_header(entry))
-        size = self.handle.tell() - start
+            self.sink.write(self._central_header(entry))
+        size = self.sink.tell() - start
         count = len(self.entries)
         if count > MAX_16 or size > MAX_32 or start > MAX_32:
-            zip64_end = self.handle.tell()
-            self.handle.write(
+            zip64_end = self.sink.tell()
+            self.sink.write(
                 ZIP64_END.pack(
                     0x06064B50,
                     ZIP64_END.size - 12,
@@ -146,8 +216,8 @@ class ZipWriter:
                     start,
                 )
             )
-            self.handle.write(ZIP64_LOCATOR.pack(0x07064B50, 0, zip64_end, 1))
-        self.handle.write(
+            self.sink.write(ZIP64_LOCATOR.pack(0x07064B50, 0, zip64_end, 1))
+        self.sink.write(
             END.pack(
                 0x06054B50,
                 0,
@@ -159,7 +229,7 @@ class ZipWriter:
                 0,
             )
         )
-        self.handle.close()
+        self.sink.close()
 
     @staticmethod
     def _central_header(entry: _Entry) -> bytes:
@@ -200,13 +270,13 @@ class _EntryStream:
     def write(self, data: bytes) -> None:
         self.entry.crc = zlib.crc32(data, self.entry.crc)
         self.entry.size += len(data)
-        self.writer.handle.write(self.compressor.compress(data))
+        self.writer.sink.write(self.compressor.compress(data))
 
     def __enter__(self) -> "_EntryStream":
         return self
 
     def __exit__(self, *exc) -> None:
-        self.writer.handle.write(self.compressor.flush())
+        self.writer.sink.write(self.compressor.flush())
         self.writer._end(self.entry)
 
 

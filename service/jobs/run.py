@@ -28,6 +28,7 @@ from .messages import (
     STORAGE_FAILED,
     TIMED_OUT,
 )
+from .parts import parts_as_jobs
 from .progress import ExportCanceled, Heartbeat, publisher_for
 
 log = logging.getLogger(__name__)
@@ -119,10 +120,16 @@ def _write_export(file_id: str, record: dict) -> dict | None:
     try:
         session = get_session()
         exporter_cls, scope = _rebuild_scope(session, record)
-        with pieces_left_to_storage():
+        with pieces_left_to_storage(), parts_as_jobs(file_id, record) as spread:
             exporter = exporter_cls(session, scope)
             result = exporter.write(json.loads(record["params"]), partial, progress)
-        size = files.publish(file_id)
+        ended_fields = {}
+        if spread is not None and spread.published is not None:
+            size = spread.published
+            # Which worker (host:pid) wrote each part.
+            ended_fields["parts_by"] = json.dumps(spread.written_by)
+        else:
+            size = files.publish(file_id)
     except ExportCanceled:
         files.discard_unfinished(file_id)
         return CANCELED_RESULT
@@ -158,6 +165,7 @@ def _write_export(file_id: str, record: dict) -> dict | None:
             content_type=result.content_type,
             size=size,
             peak_rss_kb=peak_rss_kb(),
+            **ended_fields,
         )
     except ExportCanceled:
         ended = False

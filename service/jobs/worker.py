@@ -11,6 +11,7 @@ from rq import Queue, Worker
 from rq.job import Job
 
 from .housekeeping import Housekeeping
+from .part_writers import RUN_EXPORT_PART
 from .queue import RUN_EXPORT
 from .run import CANCELED_RESULT, warm_up_for_jobs
 
@@ -27,7 +28,7 @@ class ExportWorker(Worker):
     export_timeout: int = 3600
 
     def execute_job(self, job: Job, queue: Queue):
-        if job.func_name in (RUN_EXPORT, "service.jobs.run_export"):
+        if job.func_name in (RUN_EXPORT, "service.jobs.run_export", RUN_EXPORT_PART):
             job.timeout = self.export_timeout
         return super().execute_job(job, queue)
 
