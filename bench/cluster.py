@@ -26,6 +26,7 @@ import time
 from pathlib import Path
 
 from .cluster_faults import add_a_host, kill_a_host
+from .cluster_parts import one_export_over_hosts
 from .netns import Network, can_create_namespaces
 from .procs import BenchError, Processes
 
@@ -92,15 +93,18 @@ class Cluster:
             self.start_worker(host)
         self.wait_for_workers(3)
 
-    def start_worker(self, host: str) -> None:
-        """A worker host: its own empty temporary directory, nothing shared."""
+    def start_worker(self, host: str, log_name: str | None = None, **settings: str) -> None:
+        """A worker host: its own empty temporary directory, nothing shared; ``settings``
+        are added to its environment."""
         if host not in self.net.hosts:
             self.net.add_host(host)
         scratch = self.workdir / host / "tmp"
-        scratch.mkdir(parents=True)
+        scratch.mkdir(parents=True, exist_ok=True)
         env = {**self.env, "TMPDIR": str(scratch), "EXPORT_SCRATCH_DIR": str(scratch)}
         env["INSTANCE_DIR"] = str(self.workdir / host / "instance")
-        self.workers[host] = self._start(host, [sys.executable, "worker.py"], host, env=env)
+        env.update(settings)
+        args = [sys.executable, "worker.py"]
+        self.workers[host] = self._start(host, args, log_name or host, env=env)
 
     def _start(self, host, args, name, env=None) -> subprocess.Popen:
         env = env or {**self.env, "INSTANCE_DIR": str(self.workdir / "web" / "instance")}
@@ -359,6 +363,10 @@ def main(argv=None) -> int:
         what, happened, extra = add_a_host(cluster)
         rows.append((what, happened))
         ok &= extra["ok"]
+        print("· one export's parts over the worker hosts", file=sys.stderr, flush=True)
+        for what, happened, extra in one_export_over_hosts(cluster):
+            rows.append((what, happened))
+            ok &= extra["ok"]
         print(table(rows))
         return 0 if ok else 1
     except BenchError as exc:

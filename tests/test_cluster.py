@@ -37,3 +37,6 @@ def test_the_cluster_spreads_survives_a_lost_host_and_grows():
     printed = drill.stdout
     assert "byte-identical" in printed
     assert "410 (" in printed and "w4" in printed
+    # One export's parts over the hosts, meeting in S3: the one-machine file.
+    assert printed.count("as part jobs | ") == 2
+    assert printed.count("the same as one machine's") == 2 and "NOT the same" not in printed

@@ -6,6 +6,8 @@ import os
 import socket
 import threading
 
+from rq import get_current_job
+
 log = logging.getLogger(__name__)
 
 CLAIM_KEY = "export-part-claim:{file_id}:{number}"
@@ -14,7 +16,11 @@ RENEW_SECONDS = 5
 
 
 def worker_name() -> str:
-    """This process, as the parts' records name their writers: ``host:pid``."""
+    """Who writes a part, as the parts' records name it: the RQ worker this runs under (as
+    ``rq info`` and the operator pages name it), or ``host:pid`` outside one."""
+    job = get_current_job()
+    if job is not None and job.worker_name:
+        return job.worker_name
     return f"{socket.gethostname()}:{os.getpid()}"
 
 

@@ -126,7 +126,7 @@ def _write_export(file_id: str, record: dict) -> dict | None:
         ended_fields = {}
         if spread is not None and spread.published is not None:
             size = spread.published
-            # Which worker (host:pid) wrote each part.
+            # Which RQ worker wrote each part.
             ended_fields["parts_by"] = json.dumps(spread.written_by)
         else:
             size = files.publish(file_id)
