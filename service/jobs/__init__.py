@@ -3,6 +3,8 @@
 * ``start``: record an export and put it in its token's line;
 * ``line`` and ``admission``: each token's line, and moving exports from it onto the queue;
 * ``run``: the RQ job that writes the file in a work horse;
+* ``parts``, ``part_writers`` and ``part_claims``: one export spread over the workers as part
+  jobs (``EXPORT_PART_JOBS``), meeting in the result storage;
 * ``progress``: the percentage and the alive key of a running export;
 * ``cancel``: stopping an export, or removing a finished one's file;
 * ``state``: what became of an export, as clients are told;
