@@ -55,6 +55,12 @@ bench-million: $(BENCH_STAMP)
 		--exports xlsx,orders:default,positions:default,json --no-floor --csv-repeats 1 \
 		--targets million --postgres-schema bench_million --output bench/results-million.json
 
+.PHONY: bench-part-jobs
+## After make bench-million: its workbook written by three workers as part jobs and by one
+## worker with local processes, timed and compared.
+bench-part-jobs: $(BENCH_STAMP)
+	$(BIN)/python -m bench.part_jobs --format xlsx --workers 3 --parts 3
+
 .PHONY: bench-quick
 ## The same for 1k and 10k orders on SQLite only: a minute or two.
 bench-quick: $(BENCH_STAMP)
