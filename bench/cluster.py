@@ -234,6 +234,23 @@ class Cluster:
             return json.loads(body)["status"]
         return "finished" if status == 200 else str(status)
 
+    def one_machine_app(self, queue: str):
+        """The service in this process on the cluster's store and Redis, results on this
+        process's own disk: exports run here, by a SimpleWorker on ``queue``, are what one
+        machine writes alone."""
+        from service import create_app
+
+        return create_app(
+            {
+                "DATABASE_URL": self.env["DATABASE_URL"],
+                "REDIS_URL": self.env["REDIS_URL"],
+                "EXPORT_STORAGE": "",
+                "EXPORT_DIR": str(self.workdir / "single"),
+                "EXPORT_QUEUE": queue,
+                "SECRET_KEY": "single",
+            }
+        )
+
     def host_of(self, url: str) -> str | None:
         """The worker host that ran (or runs) an export, from RQ's records in Redis."""
         from rq.job import Job
@@ -295,19 +312,9 @@ def same_as_one_machine(cluster: Cluster, files: dict) -> tuple[str, str, dict]:
     """The same exports run by this process alone, results on its own disk."""
     from rq import SimpleWorker
 
-    from service import create_app
     from service.jobs import get_queue
 
-    app = create_app(
-        {
-            "DATABASE_URL": cluster.env["DATABASE_URL"],
-            "REDIS_URL": cluster.env["REDIS_URL"],
-            "EXPORT_STORAGE": "",
-            "EXPORT_DIR": str(cluster.workdir / "single"),
-            "EXPORT_QUEUE": "single-machine",
-            "SECRET_KEY": "single",
-        }
-    )
+    app = cluster.one_machine_app("single-machine")
     client = app.test_client()
     headers = {"Authorization": f"Token {cluster.tokens[0]}"}
     same = 0

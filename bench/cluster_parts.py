@@ -69,19 +69,9 @@ def _one_machine_file(cluster: "Cluster", fmt: str) -> bytes:
     """The same export run by this process alone, results on its own disk."""
     from rq import SimpleWorker
 
-    from service import create_app
     from service.jobs import get_queue
 
-    app = create_app(
-        {
-            "DATABASE_URL": cluster.env["DATABASE_URL"],
-            "REDIS_URL": cluster.env["REDIS_URL"],
-            "EXPORT_STORAGE": "",
-            "EXPORT_DIR": str(cluster.workdir / "single"),
-            "EXPORT_QUEUE": "single-machine-parts",
-            "SECRET_KEY": "single",
-        }
-    )
+    app = cluster.one_machine_app("single-machine-parts")
     client = app.test_client()
     headers = {"Authorization": f"Token {cluster.tokens[0]}"}
     path = "/api/v1/organizers/bigevents/events/bigfest/exporters/orderlist/run/"

@@ -348,6 +348,28 @@ def s3_server():
     server.stop()
 
 
+@pytest.fixture
+def bucket(s3_server) -> str:
+    return s3_server.make_bucket(f"results-{uuid.uuid4().hex[:8]}")
+
+
+def s3_app_for(app, s3_server, bucket: str, tmp_path: Path, **settings):
+    """An app like the test app, its results in ``bucket`` under ``exports/``, on a queue of
+    its own; ``settings`` added to its configuration."""
+    return create_app(
+        {
+            **{k: app.config[k] for k in ("TESTING", "DATABASE_URL", "SERVER_NAME")},
+            "REDIS_URL": REDIS_URL,
+            "EXPORT_STORAGE": f"s3://{bucket}/exports",
+            "S3_ENDPOINT_URL": s3_server.url,
+            "EXPORT_SCRATCH_DIR": str(tmp_path / "scratch"),
+            "EXPORT_QUEUE": f"exports-s3-{uuid.uuid4().hex[:8]}",
+            "MAX_ACTIVE_EXPORTS_PER_TOKEN": 100,
+            **settings,
+        }
+    )
+
+
 @pytest.fixture(params=["local", "s3"])
 def storage(request, tmp_path):
     """Each result storage in turn, empty: a local directory, then a bucket of its own on

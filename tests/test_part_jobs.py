@@ -5,39 +5,23 @@ several workers wrote parts of it, and a part whose writer was lost is written a
 import io
 import json
 import time
-import uuid
 import zipfile
 
 import pytest
 
-from service import create_app, records
+from service import records
 from service.jobs import part_claims, part_writers
 
-from .conftest import REDIS_URL, path_of
+from .conftest import path_of, s3_app_for
 
 PARTS = 3
 
 
 @pytest.fixture
-def bucket(s3_server) -> str:
-    return s3_server.make_bucket(f"parts-{uuid.uuid4().hex[:8]}")
-
-
-@pytest.fixture
 def spread_app(app, demo, redis, s3_server, bucket, tmp_path):
     """Results in S3; big CSV sheets (here: of any size) cut into three part jobs."""
-    return create_app(
-        {
-            **{k: app.config[k] for k in ("TESTING", "DATABASE_URL", "SERVER_NAME")},
-            "REDIS_URL": REDIS_URL,
-            "EXPORT_STORAGE": f"s3://{bucket}/exports",
-            "S3_ENDPOINT_URL": s3_server.url,
-            "EXPORT_SCRATCH_DIR": str(tmp_path / "scratch"),
-            "EXPORT_QUEUE": f"exports-parts-{uuid.uuid4().hex[:8]}",
-            "MAX_ACTIVE_EXPORTS_PER_TOKEN": 100,
-            "EXPORT_PART_JOBS": PARTS,
-            "EXPORT_SPLIT_MIN_ORDERS": 1,
-        }
+    return s3_app_for(
+        app, s3_server, bucket, tmp_path, EXPORT_PART_JOBS=PARTS, EXPORT_SPLIT_MIN_ORDERS=1
     )
 
 

@@ -3,37 +3,21 @@ status codes, ranges, ETags and names; DELETE, expiry and redirects act on the o
 
 import time
 import urllib.request
-import uuid
 
 import pytest
 from rq import SimpleWorker
 
-from service import create_app, files
+from service import files
 from service.exporters import orderlist
 from service.jobs import get_queue
 
-from .conftest import REDIS_URL, path_of
-
-
-@pytest.fixture
-def bucket(s3_server) -> str:
-    return s3_server.make_bucket(f"results-{uuid.uuid4().hex[:8]}")
+from .conftest import path_of, s3_app_for
 
 
 @pytest.fixture
 def s3_app(app, demo, redis, s3_server, bucket, tmp_path):
     """An app like the test app, its results in the bucket under ``exports/``."""
-    return create_app(
-        {
-            **{k: app.config[k] for k in ("TESTING", "DATABASE_URL", "SERVER_NAME")},
-            "REDIS_URL": REDIS_URL,
-            "EXPORT_STORAGE": f"s3://{bucket}/exports",
-            "S3_ENDPOINT_URL": s3_server.url,
-            "EXPORT_SCRATCH_DIR": str(tmp_path / "scratch"),
-            "EXPORT_QUEUE": f"exports-s3-{uuid.uuid4().hex[:8]}",
-            "MAX_ACTIVE_EXPORTS_PER_TOKEN": 100,
-        }
-    )
+    return s3_app_for(app, s3_server, bucket, tmp_path)
 
 
 def export(app, demo, body: dict) -> str:
