@@ -320,11 +320,11 @@ def write_xlsx_in_parallel(
     finally:
         # Also what a part that failed had written.
         for number in range(1, len(parts) + 1):
-            for piece in _sheet_pieces_written(part_path(path, number)):
+            for piece in sheet_pieces_written(part_path(path, number)):
                 piece.unlink(missing_ok=True)
 
 
-def _sheet_pieces_written(target: Path) -> list[Path]:
+def sheet_pieces_written(target: Path) -> list[Path]:
     return list(target.parent.glob(f"{_stem(target)}.sheet*.partial"))
 
 

@@ -14,7 +14,7 @@ from flask import has_app_context
 from .. import files, records
 from ..exporters import writers
 from ..exporters.base_types import ExportError
-from ..exporters.parallel import exactly, part_path, sheet_piece_path
+from ..exporters.parallel import exactly, part_path, sheet_piece_path, sheet_pieces_written
 from ..exporters.xlsx import sheet_pieces
 from ..redis_conn import get_redis
 from ..storage import get_storage
@@ -90,7 +90,7 @@ def write_part(file_id: str, record: dict, number: int, on_step) -> None:
         result = {"error": f"{type(exc).__name__}: {exc}", "expected": False}
     finally:
         target.unlink(missing_ok=True)
-        for piece in target.parent.glob(f"{target.name.removesuffix('.partial')}.sheet*"):
+        for piece in sheet_pieces_written(target):
             piece.unlink(missing_ok=True)
     redis.hset(RESULT_KEY.format(file_id=file_id), number, json.dumps(result))
 
